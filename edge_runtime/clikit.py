@@ -1,0 +1,44 @@
+"""Small helpers shared by every digits-edge command line (click only, nothing heavy)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+
+import click
+
+from edge_runtime.errors import DigitsError
+
+
+@contextlib.contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn our own errors into click's one-line ``Error: …`` and exit status 1.
+
+    Anything that is not a :class:`DigitsError` is a bug and keeps its traceback.
+    """
+    try:
+        yield
+    except DigitsError as e:
+        raise click.ClickException(str(e)) from e
+    except KeyboardInterrupt as e:
+        raise click.ClickException("interrupted") from e
+
+
+def quiet_tensorflow() -> None:
+    """Silence TensorFlow's C++ start-up chatter before it is first imported."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def progress_bar(total: int | None, description: str, *, enabled: bool = True, unit: str = "it"):  # type: ignore[no-untyped-def]
+    """A tqdm bar on stderr (disabled when ``enabled`` is False or output is JSON)."""
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total,
+        desc=description,
+        unit=unit,
+        disable=not enabled,
+        leave=False,
+        dynamic_ncols=True,
+    )

@@ -1,0 +1,80 @@
+"""Shared fixtures: the real MNIST (via DIGITS_DATA_DIR) and writers of small MNIST-format files."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def real_mnist_dir() -> Path | None:
+    """The folder named by DIGITS_DATA_DIR, when it is set and exists."""
+    value = os.environ.get("DIGITS_DATA_DIR")
+    if value and Path(value).is_dir():
+        return Path(value)
+    return None
+
+
+@pytest.fixture(scope="session")
+def mnist():
+    """The real MNIST dataset, or a skip explaining how to provide it."""
+    directory = real_mnist_dir()
+    if directory is None:
+        pytest.skip("real MNIST not available: set DIGITS_DATA_DIR to a folder with the IDX files")
+    from trainer.data import load_from_dir
+
+    return load_from_dir(directory)
+
+
+def idx_bytes(array: np.ndarray) -> bytes:
+    """Encode a uint8 array as an IDX file (magic 0x0000 08 <ndim>, big-endian dims)."""
+    header = bytes([0, 0, 0x08, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
+    return header + np.ascontiguousarray(array, dtype=np.uint8).tobytes()
+
+
+def write_idx_set(
+    directory: Path,
+    *,
+    train_count: int = 30,
+    test_count: int = 10,
+    compress: bool = True,
+    seed: int = 0,
+) -> dict[str, np.ndarray]:
+    """Write a small, valid four-file IDX set; return the arrays written."""
+    rng = np.random.default_rng(seed)
+    arrays = {
+        "train-images-idx3-ubyte": rng.integers(0, 256, (train_count, 28, 28), dtype=np.uint8),
+        "train-labels-idx1-ubyte": rng.integers(0, 10, train_count, dtype=np.uint8),
+        "t10k-images-idx3-ubyte": rng.integers(0, 256, (test_count, 28, 28), dtype=np.uint8),
+        "t10k-labels-idx1-ubyte": rng.integers(0, 10, test_count, dtype=np.uint8),
+    }
+    directory.mkdir(parents=True, exist_ok=True)
+    for stem, array in arrays.items():
+        payload = idx_bytes(array)
+        if compress:
+            (directory / f"{stem}.gz").write_bytes(gzip.compress(payload))
+        else:
+            (directory / stem).write_bytes(payload)
+    return arrays
+
+
+def write_npz(path: Path, *, train_count: int = 30, test_count: int = 10, seed: int = 0) -> dict:
+    """Write a small, valid mnist.npz; return its arrays."""
+    rng = np.random.default_rng(seed)
+    arrays = {
+        "x_train": rng.integers(0, 256, (train_count, 28, 28), dtype=np.uint8),
+        "y_train": rng.integers(0, 10, train_count, dtype=np.uint8),
+        "x_test": rng.integers(0, 256, (test_count, 28, 28), dtype=np.uint8),
+        "y_test": rng.integers(0, 10, test_count, dtype=np.uint8),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(path, **arrays)
+    return arrays

@@ -1,0 +1,130 @@
+"""Dense (fully connected) model presets and the Keras model builder.
+
+Every model starts with ``Rescaling(1/255)``: saved models take raw 0-255
+pixels of shape ``(28, 28)`` (float32 tensor, white ink on black, as MNIST), so
+the converter and the edge runtime never do float maths on input. Augmentation
+is *not* part of the model; it lives in the training pipeline only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from trainer.errors import TrainingError
+from trainer.mnist_files import IMAGE_SIDE, NUM_CLASSES
+
+if TYPE_CHECKING:
+    import keras
+
+ACTIVATIONS = ("relu", "sigmoid", "tanh", "gelu", "elu", "selu", "swish")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Architecture and default training recipe of one dense model."""
+
+    name: str
+    hidden: tuple[int, ...]
+    activation: str = "relu"
+    output_activation: str = "softmax"
+    dropout: float = 0.0
+    batch_norm: bool = False
+    augment: bool = False
+    epochs: int = 20
+    batch_size: int = 32
+    learning_rate: float = 1e-3
+    warmup_epochs: int = 0
+    description: str = ""
+
+    def with_overrides(
+        self,
+        *,
+        hidden: tuple[int, ...] | None = None,
+        dropout: float | None = None,
+        activation: str | None = None,
+    ) -> ModelSpec:
+        """A copy with the given architecture fields replaced; named ``custom`` if any changed."""
+        changes: dict[str, object] = {}
+        if hidden is not None:
+            changes["hidden"] = hidden
+        if dropout is not None:
+            changes["dropout"] = dropout
+        if activation is not None:
+            changes["activation"] = activation
+        if not changes:
+            return self
+        return replace(self, name="custom", **changes)  # type: ignore[arg-type]
+
+
+PRESETS: dict[str, ModelSpec] = {
+    spec.name: spec
+    for spec in (
+        ModelSpec(
+            "base",
+            (),
+            output_activation="sigmoid",
+            epochs=15,
+            description="784→10 sigmoid: the classic ~92% single-layer baseline",
+        ),
+        ModelSpec("mlp-100", (100,), epochs=20, description="784-100-10 ReLU"),
+        ModelSpec("mlp-128-64", (128, 64), epochs=20, description="784-128-64-10 ReLU"),
+        ModelSpec(
+            "mlp-256-128-32", (256, 128, 32), epochs=20, description="784-256-128-32-10 ReLU"
+        ),
+        ModelSpec(
+            "best",
+            (1024, 1024),
+            dropout=0.3,
+            batch_norm=True,
+            augment=True,
+            epochs=30,
+            batch_size=128,
+            learning_rate=2e-3,
+            warmup_epochs=1,
+            description="784-1024-1024-10 ReLU + batch norm + dropout, trained with augmentation",
+        ),
+    )
+}
+
+
+def parse_hidden(text: str) -> tuple[int, ...]:
+    """Parse ``"512,256"`` into ``(512, 256)``; an empty string means no hidden layer."""
+    text = text.strip()
+    if not text:
+        return ()
+    try:
+        sizes = tuple(int(part) for part in text.split(","))
+    except ValueError as e:
+        raise TrainingError(
+            f"hidden layer sizes must be comma-separated integers like 512,256, got {text!r}"
+        ) from e
+    if any(size <= 0 for size in sizes):
+        raise TrainingError(f"hidden layer sizes must be positive, got {text!r}")
+    return sizes
+
+
+def build_model(spec: ModelSpec) -> keras.Model:
+    """Build the uncompiled Keras model for ``spec`` (input: raw 0-255 pixels, 28×28)."""
+    import keras
+    from keras import layers
+
+    if spec.activation not in ACTIVATIONS:
+        raise TrainingError(f"activation must be one of {ACTIVATIONS}, got {spec.activation!r}")
+    if not 0.0 <= spec.dropout < 1.0:
+        raise TrainingError(f"dropout must be in [0, 1), got {spec.dropout}")
+    inputs = keras.Input(shape=(IMAGE_SIDE, IMAGE_SIDE), dtype="float32", name="pixels")
+    x = layers.Rescaling(1.0 / 255.0, name="normalize")(inputs)
+    x = layers.Flatten(name="flatten")(x)
+    for index, units in enumerate(spec.hidden, start=1):
+        if spec.batch_norm:
+            # Bias is redundant before batch norm; the converter folds BN into the dense layer.
+            x = layers.Dense(units, use_bias=False, name=f"dense_{index}")(x)
+            x = layers.BatchNormalization(name=f"batch_norm_{index}")(x)
+            x = layers.Activation(spec.activation, name=f"{spec.activation}_{index}")(x)
+        else:
+            x = layers.Dense(units, activation=spec.activation, name=f"dense_{index}")(x)
+        if spec.dropout > 0:
+            x = layers.Dropout(spec.dropout, name=f"dropout_{index}")(x)
+    outputs = layers.Dense(NUM_CLASSES, activation=spec.output_activation, name="probabilities")(x)
+    return keras.Model(inputs, outputs, name=f"digits_{spec.name.replace('-', '_')}")

@@ -1,0 +1,261 @@
+"""Train a dense digit model on MNIST and write the model, history, metrics and plots.
+
+TensorFlow/Keras are imported inside :func:`train` only, so importing this
+module (e.g. for ``--help``) stays instant.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from edge_runtime.fileio import atomic_path, write_json_atomic
+from trainer.errors import TrainingError
+from trainer.metrics import classification_report
+from trainer.mnist_files import MnistData, MnistSplit
+from trainer.models import ModelSpec, build_model
+from trainer.plots import write_training_plots
+
+DEFAULT_SEED = 1999
+MODEL_FILE = "model.keras"
+
+
+@dataclass(frozen=True)
+class Augmentation:
+    """Random geometric jitter applied to training batches only (never saved in the model).
+
+    Small shifts, rotations and scaling make the dense model tolerate the
+    imperfect centring of digits cropped from camera frames.
+    """
+
+    max_rotation_deg: float = 10.0
+    max_shift_fraction: float = 0.1
+    max_zoom_fraction: float = 0.1
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    """Everything one training run depends on; recorded in ``metrics.json``."""
+
+    spec: ModelSpec
+    out_dir: Path
+    epochs: int
+    batch_size: int
+    seed: int = DEFAULT_SEED
+    limit: int | None = None
+    validation_fraction: float = 0.1
+    patience: int = 8
+    augment: bool = False
+    augmentation: Augmentation = field(default_factory=Augmentation)
+    keras_verbose: int = 2
+
+    def check(self) -> None:
+        """Reject inconsistent options with a message that names the bad value."""
+        if self.epochs < 1:
+            raise TrainingError(f"epochs must be at least 1, got {self.epochs}")
+        if self.batch_size < 1:
+            raise TrainingError(f"batch size must be at least 1, got {self.batch_size}")
+        if self.limit is not None and self.limit < 20:
+            raise TrainingError(f"--limit must be at least 20 images, got {self.limit}")
+        if not 0.0 < self.validation_fraction < 0.5:
+            raise TrainingError(
+                f"validation fraction must be in (0, 0.5), got {self.validation_fraction}"
+            )
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """Where the outputs went and the headline numbers of the run."""
+
+    model_path: Path
+    metrics_path: Path
+    history_path: Path
+    plot_paths: tuple[Path, ...]
+    test_accuracy: float
+    test_loss: float
+    train_seconds: float
+    epochs_run: int
+    plots_skipped_reason: str | None = None
+
+
+def split_train_validation(
+    train: MnistSplit, validation_fraction: float, seed: int
+) -> tuple[MnistSplit, MnistSplit]:
+    """Seeded shuffle of the training split into (train, validation); the test set is untouched."""
+    order = np.random.default_rng(seed).permutation(len(train))
+    validation_count = max(1, round(len(train) * validation_fraction))
+    val_idx, train_idx = order[:validation_count], order[validation_count:]
+    return (
+        MnistSplit(train.images[train_idx], train.labels[train_idx]),
+        MnistSplit(train.images[val_idx], train.labels[val_idx]),
+    )
+
+
+def _training_dataset(split: MnistSplit, options: TrainOptions) -> Any:
+    import keras
+    import tensorflow as tf
+    from keras import layers
+
+    images = split.images.astype(np.float32)
+    dataset = tf.data.Dataset.from_tensor_slices((images, split.labels.astype(np.int32)))
+    dataset = dataset.shuffle(len(split), seed=options.seed, reshuffle_each_iteration=True)
+    dataset = dataset.batch(options.batch_size)
+    if options.augment:
+        aug = options.augmentation
+        # Keras image layers need a channel axis: (batch, 28, 28, 1). Without it they
+        # take the whole batch for one image and training silently collapses.
+        augmenter = keras.Sequential(
+            [
+                layers.RandomRotation(
+                    aug.max_rotation_deg / 360.0, fill_mode="constant", seed=options.seed
+                ),
+                layers.RandomZoom(
+                    aug.max_zoom_fraction, fill_mode="constant", seed=options.seed + 1
+                ),
+                layers.RandomTranslation(
+                    aug.max_shift_fraction,
+                    aug.max_shift_fraction,
+                    fill_mode="constant",
+                    seed=options.seed + 2,
+                ),
+            ],
+            name="augmentation",
+        )
+
+        def jitter(batch: Any, labels: Any) -> tuple[Any, Any]:
+            moved = augmenter(tf.expand_dims(batch, -1), training=True)
+            return tf.clip_by_value(tf.squeeze(moved, -1), 0.0, 255.0), labels
+
+        dataset = dataset.map(jitter, num_parallel_calls=tf.data.AUTOTUNE)
+    return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the libraries a result depends on (for reproducibility records)."""
+    versions = {"python": platform.python_version(), "numpy": np.__version__}
+    for module_name in ("tensorflow", "keras"):
+        try:
+            module = __import__(module_name)
+            versions[module_name] = str(module.__version__)
+        except ImportError:
+            continue
+    return versions
+
+
+def train(data: MnistData, options: TrainOptions) -> TrainResult:
+    """Train ``options.spec`` on ``data`` and write every output into ``options.out_dir``.
+
+    Outputs: ``model.keras``, ``history.json``, ``metrics.json`` and the PNG
+    plots. Each file is written atomically.
+    """
+    options.check()
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        import keras
+    except ImportError as e:
+        raise TrainingError(
+            "training needs TensorFlow and Keras: pip install 'digits-edge[train]'"
+        ) from e
+
+    keras.utils.set_random_seed(options.seed)
+    train_split = data.train.head(options.limit)
+    fit_split, val_split = split_train_validation(
+        train_split, options.validation_fraction, options.seed
+    )
+    model = build_model(options.spec)
+    steps_per_epoch = -(-len(fit_split) // options.batch_size)
+    total_steps = steps_per_epoch * options.epochs
+    warmup_steps = min(steps_per_epoch * options.spec.warmup_epochs, total_steps // 4)
+    # Optional linear warm-up (large learning rates with batch norm), then cosine decay
+    # to zero over the planned epochs.
+    schedule = keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=options.spec.learning_rate / (10 if warmup_steps else 1),
+        decay_steps=max(1, total_steps - warmup_steps),
+        warmup_target=options.spec.learning_rate if warmup_steps else None,
+        warmup_steps=warmup_steps,
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=schedule),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    stop_early = keras.callbacks.EarlyStopping(
+        monitor="val_loss", patience=options.patience, restore_best_weights=True
+    )
+    started = time.perf_counter()
+    history = model.fit(
+        _training_dataset(fit_split, options),
+        epochs=options.epochs,
+        validation_data=(val_split.images.astype(np.float32), val_split.labels),
+        callbacks=[stop_early],
+        shuffle=False,  # the tf.data pipeline already reshuffles every epoch
+        verbose=options.keras_verbose,
+    )
+    train_seconds = time.perf_counter() - started
+
+    test_images = data.test.images.astype(np.float32)
+    test_loss, _ = model.evaluate(test_images, data.test.labels, verbose=0)
+    probabilities = model.predict(test_images, batch_size=1024, verbose=0)
+    predicted = probabilities.argmax(axis=1)
+    report = classification_report(predicted, data.test.labels)
+
+    out_dir = Path(options.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model_path = out_dir / MODEL_FILE
+    with atomic_path(model_path) as tmp:
+        model.save(tmp)
+    history_dict = {key: [float(v) for v in values] for key, values in history.history.items()}
+    history_path = write_json_atomic(out_dir / "history.json", history_dict)
+    metrics = {
+        "preset": options.spec.name,
+        "architecture": asdict(options.spec),
+        "parameters": int(model.count_params()),
+        "test_accuracy": report["accuracy"],
+        "test_loss": round(float(test_loss), 6),
+        "test_images": len(data.test),
+        "train_images": len(fit_split),
+        "validation_images": len(val_split),
+        "epochs_run": len(history_dict.get("loss", [])),
+        "best_epoch": int(np.argmin(history_dict["val_loss"])) + 1,
+        "train_seconds": round(train_seconds, 2),
+        "seed": options.seed,
+        "batch_size": options.batch_size,
+        "augment": options.augment,
+        "data_source": data.source,
+        "versions": library_versions(),
+        "confusion_matrix": report["confusion_matrix"],
+        "per_class": report["per_class"],
+    }
+    metrics_path = write_json_atomic(out_dir / "metrics.json", metrics)
+
+    plot_paths: tuple[Path, ...] = ()
+    skipped: str | None = None
+    try:
+        plot_paths = write_training_plots(
+            out_dir, history_dict, report["confusion_matrix"], data.test, predicted
+        )
+    except ImportError:
+        skipped = "matplotlib is not installed (pip install 'digits-edge[plots]')"
+    return TrainResult(
+        model_path=model_path,
+        metrics_path=metrics_path,
+        history_path=history_path,
+        plot_paths=plot_paths,
+        test_accuracy=float(report["accuracy"]),  # type: ignore[arg-type]
+        test_loss=float(test_loss),
+        train_seconds=train_seconds,
+        epochs_run=int(metrics["epochs_run"]),  # type: ignore[call-overload]
+        plots_skipped_reason=skipped,
+    )
+
+
+def load_metrics(out_dir: Path) -> dict[str, Any]:
+    """Read a run's ``metrics.json`` back (used by tests and the converter)."""
+    return json.loads((Path(out_dir) / "metrics.json").read_text(encoding="utf-8"))
