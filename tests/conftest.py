@@ -78,3 +78,42 @@ def write_npz(path: Path, *, train_count: int = 30, test_count: int = 10, seed: 
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(path, **arrays)
     return arrays
+
+
+@pytest.fixture(scope="session")
+def small_model(tmp_path_factory, mnist):
+    """A small dense model trained on a 10,000-image slice of real MNIST (3 epochs).
+
+    Shared by the converter, runtime and benchmark tests so the suite trains once.
+    """
+    pytest.importorskip("keras", reason="needs the 'train' extra (TensorFlow + Keras)")
+    from trainer.models import PRESETS
+    from trainer.training import TrainOptions, train
+
+    out = tmp_path_factory.mktemp("small_model")
+    spec = PRESETS["mlp-100"]
+    result = train(
+        mnist,
+        TrainOptions(spec=spec, out_dir=out, epochs=3, batch_size=32, limit=10000, keras_verbose=0),
+    )
+    return result.model_path
+
+
+@pytest.fixture(scope="session")
+def converted(tmp_path_factory, mnist, small_model):
+    """``small_model`` converted to all four formats (+ C array), with its report."""
+    from converter.convert import FORMATS
+    from converter.pipeline import ConvertOptions, run_conversion
+
+    out = tmp_path_factory.mktemp("converted")
+    report = run_conversion(
+        ConvertOptions(
+            model_path=small_model,
+            out_dir=out,
+            formats=tuple(FORMATS),
+            calibration_samples=200,
+            c_array=True,
+        ),
+        mnist,
+    )
+    return out, report

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from edge_runtime.fileio import atomic_path, write_json_atomic
+from edge_runtime.native_log import import_tensorflow
 from trainer.errors import TrainingError
 from trainer.metrics import classification_report
 from trainer.mnist_files import MnistData, MnistSplit
@@ -100,8 +101,9 @@ def split_train_validation(
 
 def _training_dataset(split: MnistSplit, options: TrainOptions) -> Any:
     import keras
-    import tensorflow as tf
     from keras import layers
+
+    tf = import_tensorflow()
 
     images = split.images.astype(np.float32)
     dataset = tf.data.Dataset.from_tensor_slices((images, split.labels.astype(np.int32)))
@@ -158,6 +160,7 @@ def train(data: MnistData, options: TrainOptions) -> TrainResult:
     options.check()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
+        import_tensorflow()
         import keras
     except ImportError as e:
         raise TrainingError(

@@ -1,0 +1,1 @@
+"""Convert trained Keras digit models to validated TFLite files (float32/float16/dynamic/int8)."""

@@ -1,0 +1,165 @@
+"""``digits-convert``: Keras model → validated TFLite files (float32, float16, dynamic, int8)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from converter.convert import FORMATS, IO_TYPES
+from converter.pipeline import (
+    DEFAULT_CALIBRATION_SAMPLES,
+    DEFAULT_MAX_DROP_PP,
+    REPORT_FILE,
+    ConversionReport,
+    ConvertOptions,
+    run_conversion,
+)
+from edge_runtime.clikit import progress_bar, quiet_tensorflow, user_errors
+from trainer.cli import download_progress
+from trainer.data import load_mnist
+
+EPILOG = """\b
+Examples:
+  digits-convert --quantize int8             # after digits-train: artifacts/digits_int8.tflite
+  digits-convert --quantize all              # float32, float16, dynamic and int8
+  digits-convert my.keras -q float32 -q int8 --out build/
+  digits-convert --quantize int8 --io-type int8 --calibration-samples 1000
+  digits-convert --quantize int8 --c-array   # also digits_int8.h/.cc for TFLite Micro
+"""
+
+
+def summary_table(report: ConversionReport) -> str:
+    """The report as an aligned text table."""
+    header = f"{'format':<9} {'size':>10} {'vs f32':>7} {'accuracy':>9} {'drop pp':>8} {'agree':>8}  input"
+    lines = [
+        f"Keras model {report.model}: accuracy {report.keras_accuracy:.2%} on "
+        f"{report.test_images} test images",
+        header,
+        "-" * len(header),
+    ]
+    for result in report.results:
+        validation = result.validation
+        ratio = f"{result.size_vs_float32:.0%}" if result.size_vs_float32 else "-"
+        tensor = validation.input
+        quant = f" scale {tensor.scale:g} zp {tensor.zero_point}" if tensor.scale else ""
+        lines.append(
+            f"{result.format:<9} {result.size_bytes / 1024:>8.1f}KB {ratio:>7} "
+            f"{validation.accuracy:>9.2%} {result.accuracy_drop_pp:>8.2f} "
+            f"{validation.agreement_with_keras:>8.2%}  {tensor.dtype}{quant}"
+        )
+    return "\n".join(lines)
+
+
+@click.command(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("model", type=click.Path(path_type=Path), default=Path("artifacts/model.keras"))
+@click.option(
+    "--quantize",
+    "-q",
+    "formats",
+    multiple=True,
+    default=("int8",),
+    show_default=True,
+    type=click.Choice([*FORMATS, "all"]),
+    help="Format(s) to write; repeatable.",
+)
+@click.option(
+    "--io-type",
+    type=click.Choice(IO_TYPES),
+    default="uint8",
+    show_default=True,
+    help="int8 model's input/output type (uint8 takes raw camera pixels).",
+)
+@click.option(
+    "--calibration-samples",
+    type=click.IntRange(min=10),
+    default=DEFAULT_CALIBRATION_SAMPLES,
+    show_default=True,
+    help="Training images (balanced per class) used to calibrate int8.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=1999,
+    show_default=True,
+    help="Seed for drawing the calibration images.",
+)
+@click.option(
+    "--max-drop",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_MAX_DROP_PP,
+    show_default=True,
+    help="Fail if a quantised model loses more accuracy points than this vs Keras.",
+)
+@click.option("--c-array", is_flag=True, help="Also write digits_int8.h/.cc for TFLite Micro.")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder with the MNIST IDX files or mnist.npz.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder [the model's folder].",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def main(
+    model: Path,
+    formats: tuple[str, ...],
+    io_type: str,
+    calibration_samples: int,
+    seed: int,
+    max_drop: float,
+    c_array: bool,
+    data_dir: Path | None,
+    out_dir: Path | None,
+    as_json: bool,
+) -> None:
+    """Convert a trained Keras MODEL to TFLite and validate every file on the MNIST test set.
+
+    MODEL defaults to artifacts/model.keras (what digits-train writes). int8 is
+    full-integer quantisation calibrated on a balanced subset of the training
+    set. Results go to convert_report.json beside the files.
+    """
+    quiet_tensorflow()
+    chosen = tuple(FORMATS) if "all" in formats else tuple(dict.fromkeys(formats))
+    with user_errors():
+        data = load_mnist(data_dir, progress=download_progress(not as_json))
+        options = ConvertOptions(
+            model_path=model,
+            out_dir=out_dir or model.parent,
+            formats=chosen,
+            io_type=io_type,
+            calibration_samples=calibration_samples,
+            seed=seed,
+            max_drop_pp=max_drop,
+            c_array=c_array,
+        )
+        bars = []
+
+        def on_stage(description: str, total: int):  # type: ignore[no-untyped-def]
+            for finished in bars:
+                finished.close()
+            bar = progress_bar(total, description, enabled=not as_json, unit="img")
+            bars.append(bar)
+            return bar.update
+
+        try:
+            report = run_conversion(options, data, on_stage)
+        finally:
+            for bar in bars:
+                bar.close()
+    if as_json:
+        click.echo(json.dumps(asdict(report)))
+        return
+    click.echo(summary_table(report))
+    click.echo(f"Report: {options.out_dir / REPORT_FILE}")
+    for path in report.c_array:
+        click.echo(f"C array: {path}")
+
+
+if __name__ == "__main__":
+    main()

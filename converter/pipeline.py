@@ -1,0 +1,158 @@
+"""Convert a trained model to every requested format, validate each, write files and report."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from converter.c_array import write_c_array
+from converter.calibration import balanced_indices
+from converter.convert import FORMATS, convert, load_keras_model
+from converter.errors import AccuracyDropError, ConversionError
+from converter.validate import BatchProgress, Validation, validate_tflite
+from edge_runtime.fileio import write_bytes_atomic, write_json_atomic
+from trainer.metrics import accuracy
+from trainer.mnist_files import MnistData
+
+REPORT_FILE = "convert_report.json"
+DEFAULT_CALIBRATION_SAMPLES = 500
+DEFAULT_MAX_DROP_PP = 0.5
+
+
+@dataclass(frozen=True)
+class ConvertOptions:
+    """What to convert and how."""
+
+    model_path: Path
+    out_dir: Path
+    formats: tuple[str, ...] = ("int8",)
+    io_type: str = "uint8"
+    calibration_samples: int = DEFAULT_CALIBRATION_SAMPLES
+    seed: int = 1999
+    max_drop_pp: float = DEFAULT_MAX_DROP_PP
+    c_array: bool = False
+
+
+@dataclass(frozen=True)
+class FormatResult:
+    """One converted file and how it validated."""
+
+    format: str
+    file: str
+    size_bytes: int
+    size_vs_float32: float | None
+    convert_seconds: float
+    validation: Validation
+    accuracy_drop_pp: float
+
+
+@dataclass(frozen=True)
+class ConversionReport:
+    """Everything ``convert_report.json`` holds."""
+
+    model: str
+    keras_accuracy: float
+    keras_size_bytes: int
+    test_images: int
+    calibration: dict[str, Any]
+    max_drop_pp: float
+    results: list[FormatResult] = field(default_factory=list)
+    c_array: list[str] = field(default_factory=list)
+
+    def result(self, format_name: str) -> FormatResult:
+        return next(r for r in self.results if r.format == format_name)
+
+    def failures(self) -> list[FormatResult]:
+        """Quantised formats whose accuracy drop exceeds the allowed maximum."""
+        return [
+            r
+            for r in self.results
+            if r.format != "float32" and r.accuracy_drop_pp > self.max_drop_pp
+        ]
+
+
+#: ``on_stage(description, total_images)`` returns a per-batch progress callback.
+StageProgress = Callable[[str, int], BatchProgress]
+
+
+def run_conversion(
+    options: ConvertOptions, data: MnistData, on_stage: StageProgress | None = None
+) -> ConversionReport:
+    """Convert, validate and write every requested format; raise if int8 drops too much.
+
+    Files land in ``options.out_dir`` atomically; the report is written even when
+    the accuracy check fails, so the numbers behind the failure can be read.
+    """
+    if options.c_array and "int8" not in options.formats:
+        raise ConversionError("--c-array writes the int8 model: add --quantize int8")
+    model = load_keras_model(options.model_path)
+    test_pixels = data.test.images.astype(np.float32)
+    keras_predictions = model.predict(test_pixels, batch_size=1000, verbose=0).argmax(axis=1)
+    keras_accuracy = accuracy(keras_predictions, data.test.labels)
+    calibration_idx = balanced_indices(data.train.labels, options.calibration_samples, options.seed)
+    calibration = data.train.images[calibration_idx].astype(np.float32)
+
+    converted: dict[str, tuple[bytes, float]] = {}
+    for name in options.formats:
+        started = time.perf_counter()
+        blob = convert(
+            model,
+            name,
+            calibration=calibration if FORMATS[name].needs_calibration else None,
+            io_type=options.io_type,
+        )
+        converted[name] = (blob, time.perf_counter() - started)
+
+    float32_size = len(converted["float32"][0]) if "float32" in converted else None
+    results = []
+    for name, (blob, seconds) in converted.items():
+        progress = on_stage(f"validating {name}", len(data.test)) if on_stage else None
+        validation = validate_tflite(blob, data.test, keras_predictions, progress=progress)
+        path = write_bytes_atomic(options.out_dir / FORMATS[name].file_name, blob)
+        results.append(
+            FormatResult(
+                format=name,
+                file=str(path),
+                size_bytes=len(blob),
+                size_vs_float32=round(len(blob) / float32_size, 4) if float32_size else None,
+                convert_seconds=round(seconds, 2),
+                validation=validation,
+                accuracy_drop_pp=round((keras_accuracy - validation.accuracy) * 100, 4),
+            )
+        )
+    c_files = []
+    if options.c_array:
+        c_files = [
+            str(p) for p in write_c_array(converted["int8"][0], options.out_dir, "digits_int8")
+        ]
+    report = ConversionReport(
+        model=str(options.model_path),
+        keras_accuracy=round(keras_accuracy, 6),
+        keras_size_bytes=options.model_path.stat().st_size,
+        test_images=len(data.test),
+        calibration={
+            "samples": len(calibration_idx),
+            "seed": options.seed,
+            "split": "train",
+            "per_class": np.bincount(data.train.labels[calibration_idx], minlength=10).tolist(),
+            "io_type": options.io_type,
+        },
+        max_drop_pp=options.max_drop_pp,
+        results=results,
+        c_array=c_files,
+    )
+    write_json_atomic(options.out_dir / REPORT_FILE, asdict(report))
+    failures = report.failures()
+    if failures:
+        worst = max(failures, key=lambda r: r.accuracy_drop_pp)
+        raise AccuracyDropError(
+            f"{worst.format} accuracy {worst.validation.accuracy:.2%} is "
+            f"{worst.accuracy_drop_pp:.2f} points below Keras ({keras_accuracy:.2%}); "
+            f"allowed --max-drop {options.max_drop_pp}"
+        )
+    return report

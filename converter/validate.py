@@ -1,0 +1,84 @@
+"""Validate a TFLite file on the MNIST test set with the edge runtime's interpreter.
+
+Validation uses :class:`edge_runtime.interpreter.TFLiteModel`, the exact code
+that runs on the device, so the numbers in the report are the numbers users get.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from edge_runtime.interpreter import TFLiteModel
+from trainer.metrics import accuracy
+from trainer.mnist_files import MnistSplit
+
+#: ``progress(images_done)`` after each validated batch.
+BatchProgress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class TensorSummary:
+    """What a caller must feed or read: dtype, shape and quantisation of one tensor."""
+
+    dtype: str
+    shape: list[int]
+    scale: float
+    zero_point: int
+
+
+@dataclass(frozen=True)
+class Validation:
+    """How one TFLite file did on the test set."""
+
+    accuracy: float
+    agreement_with_keras: float
+    images: int
+    backend: str
+    input: TensorSummary
+    output: TensorSummary
+
+
+def predict_labels(
+    model: TFLiteModel, images: np.ndarray, batch_size: int, progress: BatchProgress | None
+) -> np.ndarray:
+    """Predicted digit for every image, batch by batch, reporting progress."""
+    predicted = np.empty(len(images), dtype=np.int64)
+    for start in range(0, len(images), batch_size):
+        batch = images[start : start + batch_size]
+        predicted[start : start + len(batch)] = model.predict(batch).argmax(axis=1)
+        if progress is not None:
+            progress(len(batch))
+    return predicted
+
+
+def validate_tflite(
+    model_bytes: bytes,
+    test: MnistSplit,
+    keras_predictions: np.ndarray,
+    *,
+    batch_size: int = 250,
+    progress: BatchProgress | None = None,
+) -> Validation:
+    """Accuracy and agreement with Keras of ``model_bytes`` on ``test`` (uint8 pixels in)."""
+    model = TFLiteModel(model_bytes)
+    predicted = predict_labels(model, test.images, batch_size, progress)
+    return Validation(
+        accuracy=round(accuracy(predicted, test.labels), 6),
+        agreement_with_keras=round(accuracy(predicted, keras_predictions), 6),
+        images=len(test),
+        backend=model.backend,
+        input=_summary(model.input),
+        output=_summary(model.output),
+    )
+
+
+def _summary(tensor) -> TensorSummary:  # type: ignore[no-untyped-def]
+    return TensorSummary(
+        dtype=tensor.dtype.name,
+        shape=list(tensor.shape),
+        scale=tensor.scale,
+        zero_point=tensor.zero_point,
+    )
