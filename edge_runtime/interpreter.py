@@ -72,22 +72,21 @@ class TensorInfo:
     dtype: np.dtype
     scale: float
     zero_point: int
-
-    @property
-    def quantized(self) -> bool:
-        """True for integer tensors carrying a scale (int8/uint8 quantised models)."""
-        return self.scale != 0.0 and np.issubdtype(self.dtype, np.integer)
+    quantized: bool
+    """True for integer tensors carrying a scale (int8/uint8 quantised models)."""
 
     @classmethod
     def from_details(cls, details: dict[str, Any]) -> TensorInfo:
         scale, zero_point = details.get("quantization", (0.0, 0))
+        dtype = np.dtype(details["dtype"])
         return cls(
             name=str(details["name"]),
             index=int(details["index"]),
             shape=tuple(int(d) for d in details["shape"]),
-            dtype=np.dtype(details["dtype"]),
+            dtype=dtype,
             scale=float(scale),
             zero_point=int(zero_point),
+            quantized=float(scale) != 0.0 and np.issubdtype(dtype, np.integer),
         )
 
 
@@ -107,18 +106,19 @@ def dequantize(values: np.ndarray, tensor: TensorInfo) -> np.ndarray:
     return (np.asarray(values, dtype=np.float32) - tensor.zero_point) * np.float32(tensor.scale)
 
 
-def to_probabilities(scores: np.ndarray) -> np.ndarray:
-    """Rows of class scores → rows of probabilities summing to 1.
+def to_probabilities(scores: np.ndarray, scale: float = 1.0) -> np.ndarray:
+    """Rows of class scores (times ``scale``) → rows of probabilities summing to 1.
 
     Softmax outputs only need their quantisation error renormalised away;
-    sigmoid outputs (the ``base`` preset) are divided by their sum; anything
-    with negative values (logits) goes through a softmax.
+    sigmoid outputs (the ``base`` preset) are divided by their sum — where
+    ``scale`` cancels, so quantised outputs need no dequantising multiply;
+    anything with negative values (logits) goes through a softmax.
     """
-    scores = np.asarray(scores, dtype=np.float32)
     totals = scores.sum(axis=-1, keepdims=True)
-    if scores.min(initial=0.0) >= 0 and np.all(totals > 0):
+    if totals.all() and scores.min() >= 0:
         return scores / totals
-    shifted = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    logits = scores * np.float32(scale)
+    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
     return shifted / shifted.sum(axis=-1, keepdims=True)
 
 
@@ -196,6 +196,9 @@ class TFLiteModel:
         # input: camera pixels then go in untouched, with no float maths at all.
         self._input_is_identity = self.input.scale == 1.0 and self.input.zero_point == 0
 
+    def _batch_shape(self, batch_size: int) -> tuple[int, ...]:
+        return (batch_size, *self._pixel_shape)
+
     def _ensure_batch(self, batch_size: int) -> None:
         if batch_size != self._batch_size:
             self._interpreter.resize_tensor_input(
@@ -213,8 +216,7 @@ class TFLiteModel:
 
     def prepare(self, pixels: np.ndarray) -> np.ndarray:
         """Raw 0-255 pixels ``(N, 28, 28)`` → the model's input dtype and shape (quantised)."""
-        pixels = np.asarray(pixels)
-        batch = pixels.reshape((pixels.shape[0], *self._pixel_shape))
+        batch = np.asarray(pixels).reshape(self._batch_shape(len(pixels)))
         if self.input.quantized:
             if batch.dtype == self.input.dtype and self._input_is_identity:
                 return np.ascontiguousarray(batch)  # uint8 pixels with scale 1, zero point 0
@@ -227,7 +229,14 @@ class TFLiteModel:
 
     def predict(self, pixels: np.ndarray) -> np.ndarray:
         """Probabilities (rows sum to 1) for a batch of raw pixels, float32 ``(N, 10)``."""
-        return to_probabilities(self.scores(pixels))
+        raw = self.invoke_raw(self.prepare(pixels))
+        if not self.output.quantized:
+            return to_probabilities(raw.astype(np.float32, copy=False))
+        # (q - zero_point) * scale, with the scale left to to_probabilities (it cancels).
+        shifted = raw.astype(np.float32)
+        if self.output.zero_point:
+            shifted -= np.float32(self.output.zero_point)
+        return to_probabilities(shifted, self.output.scale)
 
     def predict_in_batches(self, pixels: np.ndarray, batch_size: int = 256) -> np.ndarray:
         """:meth:`predict` over a large array in chunks of ``batch_size``."""

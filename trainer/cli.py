@@ -132,7 +132,7 @@ def main(
     augment: bool | None,
     limit: int | None,
     validation_split: float,
-    patience: int,
+    patience: int | None,
     seed: int,
     data_dir: Path | None,
     no_download: bool,
@@ -160,7 +160,7 @@ def main(
             seed=seed,
             limit=limit,
             validation_fraction=validation_split,
-            patience=patience,
+            patience=patience or spec.patience,
             augment=spec.augment if augment is None else augment,
             keras_verbose=0 if (quiet or as_json) else 2,
         )

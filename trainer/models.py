@@ -35,6 +35,7 @@ class ModelSpec:
     batch_size: int = 32
     learning_rate: float = 1e-3
     warmup_epochs: int = 0
+    patience: int = 8
     description: str = ""
 
     def with_overrides(
@@ -75,10 +76,11 @@ PRESETS: dict[str, ModelSpec] = {
         ModelSpec(
             "best",
             (1024, 1024),
-            dropout=0.3,
+            dropout=0.2,
             batch_norm=True,
             augment=True,
-            epochs=30,
+            epochs=60,
+            patience=15,
             batch_size=128,
             learning_rate=2e-3,
             warmup_epochs=1,

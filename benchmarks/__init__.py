@@ -1,0 +1,1 @@
+"""Benchmarks and measurement scripts for digits-edge (``digits-bench`` and friends)."""

@@ -1,0 +1,321 @@
+"""``digits-classify``: classify image files, folders, a webcam or a video with a TFLite model."""
+
+from __future__ import annotations
+
+import glob
+import json
+from collections.abc import Iterator
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import click
+
+from edge_runtime.clikit import user_errors
+from edge_runtime.errors import DigitsError, ImageError
+from edge_runtime.results import NumberReading, Prediction
+
+IMAGE_SUFFIXES = {
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".bmp",
+    ".gif",
+    ".tif",
+    ".tiff",
+    ".webp",
+    ".pgm",
+    ".ppm",
+    ".pbm",
+}
+WINDOW = "digits-edge (q to quit)"
+
+EPILOG = """\b
+Examples:
+  digits-classify photo.jpg                  # one line: path, digit, confidence
+  digits-classify scans/ 'more/*.png' --json # folders and globs, JSON lines
+  digits-classify note.jpg --number          # read a whole number, e.g. 2026
+  digits-classify --camera 0                 # live webcam (window if there is a display)
+  digits-classify --camera 0 --headless --every 5   # on a Pi over SSH
+  digits-classify --video clip.mp4 --max-frames 100
+  digits-classify bad.jpg --save-debug dbg/  # save what the model actually sees
+"""
+
+
+def expand_inputs(inputs: tuple[str, ...]) -> Iterator[Path]:
+    """Files as given; folders → their image files (sorted); unmatched globs → as given."""
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            yield from sorted(
+                p for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
+            )
+        elif any(ch in item for ch in "*?[") and not path.exists():
+            matches = sorted(glob.glob(item, recursive=True))
+            yield from (Path(m) for m in matches) if matches else (path,)
+        else:
+            yield path
+
+
+def _prediction_json(prediction: Prediction) -> dict[str, Any]:
+    return {
+        "digit": prediction.digit,
+        "confidence": round(prediction.confidence, 6),
+        "probabilities": [round(p, 6) for p in prediction.probabilities],
+        "inference_ms": round(prediction.inference_ms, 4),
+        "box": asdict(prediction.box) if prediction.box else None,
+        "reason": prediction.reason,
+    }
+
+
+def _reading_json(reading: NumberReading) -> dict[str, Any]:
+    return {
+        "number": reading.text if reading.digits else None,
+        "confidence": round(reading.confidence, 6),
+        "reason": reading.reason,
+        "digits": [_prediction_json(p) for p in reading.digits],
+    }
+
+
+def _reading_line(reading: NumberReading) -> str:
+    if not reading.digits:
+        return f"-  0.00  {reading.reason or 'no digit'}"
+    return f"{reading.text}  {reading.confidence:.2f}"
+
+
+def _prediction_line(prediction: Prediction) -> str:
+    line = f"{prediction.label}  {prediction.confidence:.2f}"
+    return f"{line}  {prediction.reason}" if prediction.reason else line
+
+
+def classify_files(
+    classifier: Any, paths: list[Path], *, number: bool, as_json: bool, debug_dir: Path | None
+) -> int:
+    """Classify each file, printing one line each; return how many could not be read."""
+    from edge_runtime.image_io import load_image
+
+    failed = 0
+    for path in paths:
+        try:
+            image = load_image(path)
+            if number or debug_dir is not None:
+                reading, inputs = classifier.inspect(image)
+            if debug_dir is not None:
+                save_model_view(debug_dir / f"{path.stem}_model_view.png", image, inputs, reading)
+            if number:
+                payload: dict[str, Any] = {"path": str(path), **_reading_json(reading)}
+                text = _reading_line(reading)
+            else:
+                prediction = classifier.classify(image)
+                payload = {"path": str(path), **_prediction_json(prediction)}
+                text = _prediction_line(prediction)
+        except DigitsError as e:
+            failed += 1
+            if as_json:
+                click.echo(json.dumps({"path": str(path), "error": str(e)}))
+            else:
+                click.echo(f"{path}: error: {e}", err=True)
+            continue
+        click.echo(json.dumps(payload) if as_json else f"{path}  {text}")
+    return failed
+
+
+def save_model_view(path: Path, image: Any, inputs: list[Any], reading: NumberReading) -> None:
+    """Write the frame-with-boxes beside the enlarged 28×28 model inputs as a PNG (atomically)."""
+    import cv2
+
+    from edge_runtime.fileio import write_bytes_atomic
+    from edge_runtime.overlay import model_view
+
+    ok, encoded = cv2.imencode(".png", model_view(image, inputs, reading))
+    if not ok:
+        raise ImageError(f"could not encode the debug picture for {path}")
+    write_bytes_atomic(path, encoded.tobytes())
+
+
+def run_stream(
+    classifier: Any,
+    source: Any,
+    *,
+    every: int,
+    max_frames: int | None,
+    show: bool,
+    as_json: bool,
+    debug_dir: Path | None,
+) -> int:
+    """The live loop for a camera or video; returns the number of frames classified."""
+    from edge_runtime.live import LiveOptions, run_live
+    from edge_runtime.overlay import draw_overlay
+
+    if show:
+        import cv2
+    count = 0
+    with source:
+        for result in run_live(source, classifier, LiveOptions(every=every, max_frames=max_frames)):
+            count += 1
+            if debug_dir is not None:
+                _, inputs = classifier.inspect(result.frame)
+                save_model_view(
+                    debug_dir / f"frame_{result.index:06d}.png",
+                    result.frame,
+                    inputs,
+                    result.reading,
+                )
+            if show:
+                cv2.imshow(WINDOW, draw_overlay(result.frame, result.reading, result.fps))
+                if cv2.waitKey(1) & 0xFF in (ord("q"), 27):
+                    break
+            elif as_json:
+                click.echo(
+                    json.dumps(
+                        {
+                            "frame": result.index,
+                            "fps": round(result.fps, 2),
+                            **_reading_json(result.reading),
+                        }
+                    )
+                )
+            else:
+                click.echo(
+                    f"frame {result.index}  {_reading_line(result.reading)}  {result.fps:.1f} FPS"
+                )
+    if show:
+        cv2.destroyAllWindows()
+    return count
+
+
+@click.command(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("inputs", nargs=-1, type=str)
+@click.option(
+    "--camera",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="Classify live frames from camera N (picamera2 on a Raspberry Pi).",
+)
+@click.option(
+    "--video",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Classify the frames of a recorded video file.",
+)
+@click.option(
+    "--model", type=click.Path(path_type=Path), help="A .tflite model [the bundled int8 model]."
+)
+@click.option("--threads", type=click.IntRange(min=1), help="Interpreter threads.")
+@click.option("--number", is_flag=True, help="Read every digit left to right (files).")
+@click.option(
+    "--min-confidence",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="Report 'no digit' below this confidence.",
+)
+@click.option(
+    "--threshold",
+    type=click.Choice(["otsu", "adaptive"]),
+    default="otsu",
+    show_default=True,
+    help="How ink is separated from paper.",
+)
+@click.option("--headless", is_flag=True, help="Print results instead of opening a window.")
+@click.option(
+    "--every",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Classify every Nth frame (camera/video).",
+)
+@click.option(
+    "--max-frames",
+    type=click.IntRange(min=1),
+    help="Stop after this many classified frames (camera/video).",
+)
+@click.option(
+    "--width",
+    type=click.IntRange(min=16),
+    default=640,
+    show_default=True,
+    help="Camera frame width.",
+)
+@click.option(
+    "--height",
+    type=click.IntRange(min=16),
+    default=480,
+    show_default=True,
+    help="Camera frame height.",
+)
+@click.option(
+    "--save-debug",
+    "debug_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Save what the model sees (boxes + enlarged 28×28 inputs) as PNGs here.",
+)
+@click.option("--json", "as_json", is_flag=True, help="JSON lines instead of text.")
+def main(
+    inputs: tuple[str, ...],
+    camera: int | None,
+    video: Path | None,
+    model: Path | None,
+    threads: int | None,
+    number: bool,
+    min_confidence: float,
+    threshold: str,
+    headless: bool,
+    every: int,
+    max_frames: int | None,
+    width: int,
+    height: int,
+    debug_dir: Path | None,
+    as_json: bool,
+) -> None:
+    """Classify handwritten digits in image files, folders, a webcam or a video.
+
+    Prints one line per image (path, digit, confidence). Unreadable files are
+    reported and skipped; the exit status is 1 if any failed.
+    """
+    sources = sum([bool(inputs), camera is not None, video is not None])
+    if sources != 1:
+        raise click.UsageError("give image files/folders, --camera N or --video FILE (one of them)")
+    with user_errors():
+        from edge_runtime.classifier import DigitClassifier
+        from edge_runtime.preprocess import PreprocessOptions
+
+        classifier = DigitClassifier(
+            model,
+            num_threads=threads,
+            min_confidence=min_confidence,
+            preprocess=PreprocessOptions(threshold=threshold),
+        )
+        if inputs:
+            paths = list(expand_inputs(inputs))
+            if not paths:
+                raise ImageError("no image files found in the given folders")
+            failed = classify_files(
+                classifier, paths, number=number, as_json=as_json, debug_dir=debug_dir
+            )
+            if failed:
+                raise click.ClickException(f"{failed} of {len(paths)} images could not be read")
+            return
+        from edge_runtime.camera import open_camera, open_video
+        from edge_runtime.overlay import gui_available
+
+        source = (
+            open_video(video)
+            if video is not None
+            else open_camera(camera or 0, width=width, height=height)
+        )
+        show = not headless and gui_available()
+        count = run_stream(
+            classifier,
+            source,
+            every=every,
+            max_frames=max_frames,
+            show=show,
+            as_json=as_json,
+            debug_dir=debug_dir,
+        )
+        if not as_json:
+            click.echo(f"{count} frames classified", err=True)
+
+
+if __name__ == "__main__":
+    main()
