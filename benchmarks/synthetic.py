@@ -62,7 +62,7 @@ def _place(page: np.ndarray, ink: np.ndarray, top: int, left: int, darkness: flo
 
 
 def _scaled_digit(digit: np.ndarray, height: int, rng: np.random.Generator, style: CameraStyle):
-    size = max(8, int(round(height * 28 / 20)))  # MNIST digits fill 20 of 28 px
+    size = max(8, round(height * 28 / 20))  # MNIST digits fill 20 of 28 px
     big = cv2.resize(digit, (size, size), interpolation=cv2.INTER_CUBIC)
     angle = rng.uniform(-style.rotation_deg, style.rotation_deg)
     matrix = cv2.getRotationMatrix2D((size / 2, size / 2), angle, 1.0)
@@ -78,9 +78,8 @@ def _finish(page: np.ndarray, rng: np.random.Generator, style: CameraStyle) -> n
     bgr = np.clip(gray[:, :, None] * tint[None, None, :], 0, 255).astype(np.uint8)
     quality = int(rng.integers(*style.jpeg_quality))
     ok, encoded = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, quality])
-    if not ok:  # pragma: no cover - OpenCV always encodes a valid uint8 image
-        return bgr
-    return cv2.imdecode(encoded, cv2.IMREAD_COLOR)
+    decoded = cv2.imdecode(encoded, cv2.IMREAD_COLOR) if ok else None
+    return bgr if decoded is None else np.asarray(decoded)
 
 
 def camera_page(digit: np.ndarray, seed: int, style: CameraStyle = DEFAULT_STYLE) -> np.ndarray:
@@ -103,7 +102,7 @@ def number_page(
     page = _paper(rng, PAGE_SIZE)
     count = len(digits)
     slot = (PAGE_SIZE[1] - 40) // max(count, 1)
-    height = int(min(slot * 0.9, rng.integers(90, 150)))
+    height = int(min(slot * 0.9, float(rng.integers(90, 150))))
     top = int(rng.integers(20, PAGE_SIZE[0] - height * 28 // 20 - 20))
     darkness = rng.uniform(0.65, 0.85)
     for index, digit in enumerate(digits):

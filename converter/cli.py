@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -33,7 +35,10 @@ Examples:
 
 def summary_table(report: ConversionReport) -> str:
     """The report as an aligned text table."""
-    header = f"{'format':<9} {'size':>10} {'vs f32':>7} {'accuracy':>9} {'drop pp':>8} {'agree':>8}  input"
+    header = (
+        f"{'format':<9} {'size':>10} {'vs f32':>7} {'accuracy':>9} {'drop pp':>8} {'agree':>8}"
+        "  input"
+    )
     lines = [
         f"Keras model {report.model}: accuracy {report.keras_accuracy:.2%} on "
         f"{report.test_images} test images",
@@ -138,9 +143,9 @@ def main(
             max_drop_pp=max_drop,
             c_array=c_array,
         )
-        bars = []
+        bars: list[Any] = []
 
-        def on_stage(description: str, total: int):  # type: ignore[no-untyped-def]
+        def on_stage(description: str, total: int) -> Callable[[int], None]:
             for finished in bars:
                 finished.close()
             bar = progress_bar(total, description, enabled=not as_json, unit="img")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from edge_runtime.interpreter import TFLiteModel
+from edge_runtime.interpreter import TensorInfo, TFLiteModel
 from trainer.metrics import accuracy
 from trainer.mnist_files import MnistSplit
 
@@ -75,7 +75,7 @@ def validate_tflite(
     )
 
 
-def _summary(tensor) -> TensorSummary:  # type: ignore[no-untyped-def]
+def _summary(tensor: TensorInfo) -> TensorSummary:
     return TensorSummary(
         dtype=tensor.dtype.name,
         shape=list(tensor.shape),

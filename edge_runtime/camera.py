@@ -106,7 +106,7 @@ class PiCameraSource:
     """The Raspberry Pi camera through picamera2 (OpenCV cannot open it on the libcamera stack)."""
 
     def __init__(self, index: int = 0, *, width: int = 640, height: int = 480) -> None:
-        from picamera2 import Picamera2  # type: ignore[import-not-found]
+        from picamera2 import Picamera2
 
         self.name = f"Pi camera {index}"
         try:
@@ -143,7 +143,7 @@ class PiCameraSource:
 def picamera2_available() -> bool:
     """True where the picamera2 package (Raspberry Pi OS) is importable."""
     try:
-        import picamera2  # type: ignore[import-not-found]  # noqa: F401
+        import picamera2  # noqa: F401
     except ImportError:
         return False
     return True

@@ -51,7 +51,7 @@ def is_mnist_like(gray: np.ndarray, min_contrast: int = DEFAULT_OPTIONS.min_cont
     dark = np.count_nonzero(gray < min_contrast)
     last = MNIST_SIDE - 1  # rows/columns 0 and 27: the outer ring, without copying
     ring_ink = int(gray[::last].max()) + int(gray[:, ::last].max())
-    return gray.size // 2 < dark < gray.size and ring_ink < 2 * min_contrast
+    return bool(gray.size // 2 < dark < gray.size and ring_ink < 2 * min_contrast)
 
 
 class DigitClassifier:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import click
 
@@ -30,7 +31,9 @@ def quiet_tensorflow() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
-def progress_bar(total: int | None, description: str, *, enabled: bool = True, unit: str = "it"):  # type: ignore[no-untyped-def]
+def progress_bar(
+    total: int | None, description: str, *, enabled: bool = True, unit: str = "it"
+) -> Any:
     """A tqdm bar on stderr (disabled when ``enabled`` is False or output is JSON)."""
     from tqdm import tqdm
 

@@ -178,7 +178,8 @@ class TFLiteModel:
         outputs = self._interpreter.get_output_details()
         if len(inputs) != 1 or len(outputs) != 1:
             raise ModelShapeError(
-                f"{self.source}: expected 1 input and 1 output, got {len(inputs)} and {len(outputs)}"
+                f"{self.source}: expected 1 input and 1 output, "
+                f"got {len(inputs)} and {len(outputs)}"
             )
         self.input = TensorInfo.from_details(inputs[0])
         self.output = TensorInfo.from_details(outputs[0])

@@ -34,7 +34,7 @@ class PreprocessOptions:
     threshold: str = "otsu"
     """``"otsu"`` (global, after background flattening) or ``"adaptive"`` (local mean)."""
     working_side: int = 512
-    """Large frames are shrunk so their longest side is at most this (speed; boxes are mapped back)."""
+    """Large frames are shrunk to at most this longest side (speed; boxes are mapped back)."""
     min_contrast: int = 40
     """Ink must stand out from the background by this many gray levels, or there is no digit."""
     min_ink_fraction: float = 0.0005
@@ -96,28 +96,36 @@ def to_gray(image: np.ndarray) -> np.ndarray:
 
 
 def _odd(value: float, minimum: int = 3) -> int:
-    size = max(minimum, int(round(value)))
+    size = max(minimum, round(value))
     return size if size % 2 else size + 1
+
+
+def ink_is_dark(gray: np.ndarray) -> bool:
+    """True for dark ink on a light background.
+
+    Ink is the minority of pixels, so the median is background: the ink is
+    dark when the median lies nearer the bright extreme (99.95th percentile)
+    than the dark one (0.05th) — extremes that a thin pen line on a big page
+    still reaches. Unlike a global split, this holds under uneven light and
+    when the digit touches every edge of the image.
+    """
+    dark_end, median, bright_end = np.percentile(gray, (0.05, 50, 99.95))
+    return bool(median - dark_end > bright_end - median)
 
 
 def ink_image(gray: np.ndarray) -> np.ndarray:
     """White-on-black ink strength with the background flattened to ~0.
 
-    Polarity: the image border is mostly background, so the ink is dark when
-    the border's median lies nearer the bright extreme of the image (0.2 and
-    99.8 percentiles) than the dark one. Uneven light does not fool this the
-    way a global split does. A morphological black-hat (dark ink) or top-hat
-    (light ink) with a kernel far wider than any stroke then removes the
-    background, however unevenly lit.
+    The image is inverted when the ink is dark, then a morphological top-hat
+    with a kernel far wider than any stroke removes the background, however
+    unevenly lit. OpenCV's morphology ignores pixels beyond the border, so a
+    stroke touching the edge is measured against the paper beside it.
     """
     blurred = cv2.GaussianBlur(gray, (3, 3), 0)
-    dark_end, bright_end = np.percentile(blurred, (0.2, 99.8))
-    border = np.concatenate([blurred[0], blurred[-1], blurred[:, 0], blurred[:, -1]])
-    ink_is_dark = np.median(border) - dark_end > bright_end - np.median(border)
-    side = min(gray.shape)
+    ink = 255 - blurred if ink_is_dark(blurred) else blurred
+    side = min(ink.shape)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (_odd(side / 3), _odd(side / 3)))
-    operation = cv2.MORPH_BLACKHAT if ink_is_dark else cv2.MORPH_TOPHAT
-    return cv2.morphologyEx(blurred, operation, kernel)
+    return cv2.morphologyEx(ink, cv2.MORPH_TOPHAT, kernel)
 
 
 def ink_mask(ink: np.ndarray, options: PreprocessOptions = DEFAULT_OPTIONS) -> np.ndarray | None:
@@ -153,19 +161,25 @@ def ink_mask(ink: np.ndarray, options: PreprocessOptions = DEFAULT_OPTIONS) -> n
     return mask
 
 
-def remove_ruled_lines(mask: np.ndarray) -> np.ndarray:
-    """Erase straight lines that run across at least 70% of the image (ruled or squared paper).
+def remove_ruled_lines(mask: np.ndarray, min_lines: int = 3) -> np.ndarray:
+    """Erase ruled or squared-paper lines: families of straight lines across 70% of the image.
 
-    A digit's own strokes are far shorter than the page, so they survive; small
-    gaps the removal cuts into strokes crossing a line are closed again.
+    A single long stroke is a digit's (the bar of a 7 that fills the image),
+    so lines are removed only when at least ``min_lines`` parallel ones are
+    found. Small gaps the removal cuts into strokes crossing a line are closed.
     """
     height, width = mask.shape
     lines = np.zeros_like(mask)
-    for length, shape in ((int(width * 0.7), (1, 0)), (int(height * 0.7), (0, 1))):
+    for length, horizontal in ((int(width * 0.7), True), (int(height * 0.7), False)):
         if length < 15:
             continue
-        kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1) if shape[0] else (1, length))
-        lines |= cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel)
+        kernel = cv2.getStructuringElement(
+            cv2.MORPH_RECT, (length, 1) if horizontal else (1, length)
+        )
+        found = cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel)
+        count, _ = cv2.connectedComponents(found)
+        if count - 1 >= min_lines:
+            lines |= found
     if not lines.any():
         return mask
     lines = cv2.dilate(lines, np.ones((3, 3), np.uint8))
@@ -228,7 +242,7 @@ def center_by_mass(digit: np.ndarray) -> np.ndarray:
     # Limit the shift so the digit never leaves the frame.
     shift_x = float(np.clip(shift_x, -left, MNIST_SIDE - left - width))
     shift_y = float(np.clip(shift_y, -top, MNIST_SIDE - top - height))
-    matrix = np.float32([[1, 0, shift_x], [0, 1, shift_y]])
+    matrix = np.array([[1, 0, shift_x], [0, 1, shift_y]], dtype=np.float32)
     return cv2.warpAffine(canvas, matrix, (MNIST_SIDE, MNIST_SIDE), flags=cv2.INTER_LINEAR)
 
 
@@ -241,7 +255,7 @@ def to_mnist(
     # Ink strength inside the mask, stretched so a typical stroke is full white.
     strokes = crop_ink[crop_mask > 0]
     full = float(np.percentile(strokes, 90)) if strokes.size else 255.0
-    digit = np.where(
+    digit: np.ndarray = np.where(
         cv2.dilate(crop_mask, np.ones((3, 3), np.uint8)) > 0,
         np.clip(crop_ink.astype(np.float32) * (255.0 / max(full, 1.0)), 0, 255),
         0,
@@ -250,9 +264,9 @@ def to_mnist(
     wanted = options.target_stroke_ratio * long_side
     width = stroke_width(crop_mask)
     if 0 < width < 0.6 * wanted:  # thin pen on a big canvas: thicken before shrinking
-        size = _odd(wanted - width, minimum=3)
+        size = _odd(wanted - width + 1, minimum=3)  # dilation adds size - 1 to the width
         kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
-        digit = cv2.dilate(np.maximum(digit, crop_mask), kernel)
+        digit = cv2.dilate(np.maximum(digit, crop_mask).astype(np.uint8), kernel)
     scale = MNIST_DIGIT_SIDE / long_side
     new_size = (max(1, round(box.width * scale)), max(1, round(box.height * scale)))
     interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
@@ -272,12 +286,6 @@ def _working_copy(gray: np.ndarray, options: PreprocessOptions) -> tuple[np.ndar
     return gray, scale
 
 
-def _pad(gray: np.ndarray) -> tuple[np.ndarray, int]:
-    """Replicate-pad so digits touching the image edge keep a background border."""
-    pad = max(2, min(gray.shape) // 16)
-    return cv2.copyMakeBorder(gray, pad, pad, pad, pad, cv2.BORDER_REPLICATE), pad
-
-
 def find_digits(
     image: np.ndarray, options: PreprocessOptions = DEFAULT_OPTIONS
 ) -> tuple[list[DigitCrop], str | None]:
@@ -285,8 +293,7 @@ def find_digits(
     gray, scale = _working_copy(to_gray(image), options)
     if np.ptp(gray) < options.min_contrast:
         return [], f"no digit: blank image (contrast {int(np.ptp(gray))} < {options.min_contrast})"
-    padded, pad = _pad(gray)
-    ink = ink_image(padded)
+    ink = ink_image(gray)
     mask = ink_mask(ink, options)
     if mask is None:
         return [], "no digit: nothing stands out from the background"
@@ -298,8 +305,8 @@ def find_digits(
     crops = []
     for box in boxes:
         original = Box(
-            x=max(0, int((box.x - pad) / scale)),
-            y=max(0, int((box.y - pad) / scale)),
+            x=int(box.x / scale),
+            y=int(box.y / scale),
             width=max(1, round(box.width / scale)),
             height=max(1, round(box.height / scale)),
         )

@@ -1,4 +1,4 @@
-"""The converter on a small model trained on real MNIST: formats, dtypes, report, C array, errors."""
+"""The converter on a small model trained on real MNIST: formats, report, C array, errors."""
 
 from __future__ import annotations
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -27,22 +28,26 @@ Data is searched in: --data-dir, $DIGITS_DATA_DIR, the user cache, Keras's
 """
 
 
+class DownloadProgress:
+    """A byte progress bar for the MNIST download, drawn from the first callback on."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bar: Any = None
+        self.seen = 0
+
+    def __call__(self, received: int, total: int | None) -> None:
+        if self.bar is None:
+            self.bar = progress_bar(total, "downloading mnist.npz", enabled=self.enabled, unit="B")
+        self.bar.update(received - self.seen)
+        self.seen = received
+        if total is not None and received >= total:
+            self.bar.close()
+
+
 def download_progress(enabled: bool) -> ProgressCallback:
     """A callback drawing a byte progress bar for the MNIST download."""
-    state: dict[str, object] = {}
-
-    def update(received: int, total: int | None) -> None:
-        bar = state.get("bar")
-        if bar is None:
-            bar = progress_bar(total, "downloading mnist.npz", enabled=enabled, unit="B")
-            state["bar"] = bar
-            state["seen"] = 0
-        bar.update(received - int(state["seen"]))  # type: ignore[attr-defined]
-        state["seen"] = received
-        if total is not None and received >= total:
-            bar.close()  # type: ignore[attr-defined]
-
-    return update
+    return DownloadProgress(enabled)
 
 
 def _hidden(
@@ -95,9 +100,7 @@ def _hidden(
 @click.option(
     "--patience",
     type=click.IntRange(min=1),
-    default=8,
-    show_default=True,
-    help="Epochs without validation improvement before stopping early.",
+    help="Epochs without validation improvement before stopping early [preset's default].",
 )
 @click.option(
     "--seed",
@@ -160,7 +163,7 @@ def main(
             seed=seed,
             limit=limit,
             validation_fraction=validation_split,
-            patience=patience or spec.patience,
+            patience=patience,
             augment=spec.augment if augment is None else augment,
             keras_verbose=0 if (quiet or as_json) else 2,
         )

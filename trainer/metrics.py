@@ -6,7 +6,7 @@ numbers the trainer reports, from the same code.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -61,13 +61,3 @@ def per_class_scores(matrix: np.ndarray) -> list[ClassScores]:
         )
         for index in range(matrix.shape[0])
     ]
-
-
-def classification_report(predicted: np.ndarray, labels: np.ndarray) -> dict[str, object]:
-    """Accuracy, confusion matrix and per-class scores as a JSON-ready dict."""
-    matrix = confusion_matrix(predicted, labels)
-    return {
-        "accuracy": round(accuracy(predicted, labels), 6),
-        "confusion_matrix": matrix.tolist(),
-        "per_class": [asdict(scores) for scores in per_class_scores(matrix)],
-    }

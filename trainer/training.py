@@ -19,7 +19,7 @@ import numpy as np
 from edge_runtime.fileio import atomic_path, write_json_atomic
 from edge_runtime.native_log import import_tensorflow
 from trainer.errors import TrainingError
-from trainer.metrics import classification_report
+from trainer.metrics import accuracy, confusion_matrix, per_class_scores
 from trainer.mnist_files import MnistData, MnistSplit
 from trainer.models import ModelSpec, build_model
 from trainer.plots import write_training_plots
@@ -52,10 +52,15 @@ class TrainOptions:
     seed: int = DEFAULT_SEED
     limit: int | None = None
     validation_fraction: float = 0.1
-    patience: int = 8
+    patience: int | None = None
+    """Early-stopping patience in epochs; None takes the preset's."""
     augment: bool = False
     augmentation: Augmentation = field(default_factory=Augmentation)
     keras_verbose: int = 2
+
+    @property
+    def effective_patience(self) -> int:
+        return self.patience if self.patience is not None else self.spec.patience
 
     def check(self) -> None:
         """Reject inconsistent options with a message that names the bad value."""
@@ -190,7 +195,7 @@ def train(data: MnistData, options: TrainOptions) -> TrainResult:
         metrics=["accuracy"],
     )
     stop_early = keras.callbacks.EarlyStopping(
-        monitor="val_loss", patience=options.patience, restore_best_weights=True
+        monitor="val_loss", patience=options.effective_patience, restore_best_weights=True
     )
     started = time.perf_counter()
     history = model.fit(
@@ -207,7 +212,8 @@ def train(data: MnistData, options: TrainOptions) -> TrainResult:
     test_loss, _ = model.evaluate(test_images, data.test.labels, verbose=0)
     probabilities = model.predict(test_images, batch_size=1024, verbose=0)
     predicted = probabilities.argmax(axis=1)
-    report = classification_report(predicted, data.test.labels)
+    matrix = confusion_matrix(predicted, data.test.labels)
+    test_accuracy = round(accuracy(predicted, data.test.labels), 6)
 
     out_dir = Path(options.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -220,7 +226,7 @@ def train(data: MnistData, options: TrainOptions) -> TrainResult:
         "preset": options.spec.name,
         "architecture": asdict(options.spec),
         "parameters": int(model.count_params()),
-        "test_accuracy": report["accuracy"],
+        "test_accuracy": test_accuracy,
         "test_loss": round(float(test_loss), 6),
         "test_images": len(data.test),
         "train_images": len(fit_split),
@@ -230,11 +236,13 @@ def train(data: MnistData, options: TrainOptions) -> TrainResult:
         "train_seconds": round(train_seconds, 2),
         "seed": options.seed,
         "batch_size": options.batch_size,
+        "max_epochs": options.epochs,
+        "patience": options.effective_patience,
         "augment": options.augment,
         "data_source": data.source,
         "versions": library_versions(),
-        "confusion_matrix": report["confusion_matrix"],
-        "per_class": report["per_class"],
+        "confusion_matrix": matrix.tolist(),
+        "per_class": [asdict(scores) for scores in per_class_scores(matrix)],
     }
     metrics_path = write_json_atomic(out_dir / "metrics.json", metrics)
 
@@ -242,7 +250,7 @@ def train(data: MnistData, options: TrainOptions) -> TrainResult:
     skipped: str | None = None
     try:
         plot_paths = write_training_plots(
-            out_dir, history_dict, report["confusion_matrix"], data.test, predicted
+            out_dir, history_dict, matrix.tolist(), data.test, predicted
         )
     except ImportError:
         skipped = "matplotlib is not installed (pip install 'digits-edge[plots]')"
@@ -251,10 +259,10 @@ def train(data: MnistData, options: TrainOptions) -> TrainResult:
         metrics_path=metrics_path,
         history_path=history_path,
         plot_paths=plot_paths,
-        test_accuracy=float(report["accuracy"]),  # type: ignore[arg-type]
+        test_accuracy=test_accuracy,
         test_loss=float(test_loss),
         train_seconds=train_seconds,
-        epochs_run=int(metrics["epochs_run"]),  # type: ignore[call-overload]
+        epochs_run=len(history_dict.get("loss", [])),
         plots_skipped_reason=skipped,
     )
 

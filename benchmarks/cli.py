@@ -1,0 +1,162 @@
+"""``digits-bench``: accuracy, size, latency and memory of every format, in one interleaved run."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import click
+
+from benchmarks.formats import FORMAT_NAMES
+from edge_runtime.clikit import progress_bar, quiet_tensorflow, user_errors
+
+EPILOG = """\b
+Examples:
+  digits-bench                               # everything in artifacts/, results in artifacts/bench/
+  digits-bench --formats tflite-int8 --formats tflite-float32 --threads 1
+  digits-bench --runs 1000 --warmup 50 --out results/pi4
+  digits-bench --test-images 1000 --no-memory --json    # quick look
+
+\b
+Formats: """ + ", ".join(FORMAT_NAMES)
+
+
+@click.command(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--models-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("artifacts"),
+    show_default=True,
+    help="Where digits-train and digits-convert wrote their files.",
+)
+@click.option(
+    "--keras-model",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The Keras model [MODELS_DIR/model.keras].",
+)
+@click.option(
+    "--formats",
+    "formats",
+    multiple=True,
+    type=click.Choice(FORMAT_NAMES),
+    help="Formats to run (repeatable) [all].",
+)
+@click.option(
+    "--threads", type=click.IntRange(min=1), help="Interpreter threads [library default]."
+)
+@click.option(
+    "--runs",
+    type=click.IntRange(min=5),
+    default=300,
+    show_default=True,
+    help="Timed single-image calls per format.",
+)
+@click.option(
+    "--warmup",
+    type=click.IntRange(min=0),
+    default=20,
+    show_default=True,
+    help="Untimed calls per format first.",
+)
+@click.option(
+    "--batch",
+    type=click.IntRange(min=1),
+    default=256,
+    show_default=True,
+    help="Batch size for throughput and accuracy passes.",
+)
+@click.option(
+    "--test-images",
+    type=click.IntRange(min=10),
+    help="Use the first N MNIST test images [all 10,000].",
+)
+@click.option(
+    "--camera-images",
+    type=click.IntRange(min=1),
+    default=300,
+    show_default=True,
+    help="Camera-like 640×480 pages for the full edge path.",
+)
+@click.option("--no-memory", is_flag=True, help="Skip the per-format peak-memory child processes.")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder with the MNIST IDX files or mnist.npz.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("artifacts/bench"),
+    show_default=True,
+    help="Report folder.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def main(
+    models_dir: Path,
+    keras_model: Path | None,
+    formats: tuple[str, ...],
+    threads: int | None,
+    runs: int,
+    warmup: int,
+    batch: int,
+    test_images: int | None,
+    camera_images: int,
+    no_memory: bool,
+    data_dir: Path | None,
+    out_dir: Path,
+    as_json: bool,
+) -> None:
+    """Compare Keras, TFLite (float32/float16/dynamic/int8), the full edge path and ONNX Runtime.
+
+    Every format runs on the same images; timing is interleaved round-robin.
+    A missing or broken format is a row with its reason. Writes bench.json,
+    bench.csv, bench.md and bench.png to --out.
+    """
+    quiet_tensorflow()
+    from benchmarks.report import text_table, write_report
+    from benchmarks.run import BenchOptions, run_bench
+    from trainer.cli import download_progress
+    from trainer.data import load_mnist
+
+    with user_errors():
+        data = load_mnist(data_dir, progress=download_progress(not as_json))
+        options = BenchOptions(
+            models_dir=models_dir,
+            keras_model=keras_model,
+            formats=formats or FORMAT_NAMES,
+            threads=threads,
+            runs=runs,
+            warmup=warmup,
+            batch=batch,
+            test_images=test_images,
+            camera_images=camera_images,
+            measure_memory=not no_memory,
+        )
+        bars: list[Any] = []
+
+        def progress(total: int, description: str) -> Callable[[], None]:
+            bar = progress_bar(total, description, enabled=not as_json, unit="round")
+            bars.append(bar)
+            return lambda: bar.update(1)
+
+        try:
+            report = run_bench(options, data, progress)
+        finally:
+            for bar in bars:
+                bar.close()
+        written = write_report(report, out_dir)
+    if as_json:
+        click.echo(json.dumps(asdict(report)))
+        return
+    click.echo(text_table(report))
+    click.echo(f"Machine: {report.machine['cpu']}, {report.machine['cores']} cores")
+    for path in written:
+        click.echo(f"Wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,106 @@
+"""Rebuild the int8 model that ships inside ``edge_runtime`` (one command, from nothing).
+
+    python -m converter.bundle                 # train 'best', convert to int8, install
+    python -m converter.bundle --model artifacts/model.keras   # reuse a trained model
+
+The model lands in ``edge_runtime/models/digits_int8.tflite`` with
+``digits_int8.json`` beside it recording how it was made and how it scored.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from converter.pipeline import ConvertOptions, run_conversion
+from edge_runtime.clikit import quiet_tensorflow, user_errors
+from edge_runtime.fileio import write_bytes_atomic, write_json_atomic
+from trainer.data import load_mnist
+
+BUNDLE_DIR = Path(__file__).resolve().parent.parent / "edge_runtime" / "models"
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--model",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A trained Keras model to bundle [train the 'best' preset first].",
+)
+@click.option(
+    "--work-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("artifacts/bundle"),
+    show_default=True,
+    help="Where training and conversion write their files.",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder with the MNIST IDX files or mnist.npz.",
+)
+@click.option(
+    "--target-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=BUNDLE_DIR,
+    show_default=True,
+    help="Where the bundled model goes.",
+)
+def main(model: Path | None, work_dir: Path, data_dir: Path | None, target_dir: Path) -> None:
+    """Train (or reuse), convert to full int8 and install the runtime's bundled model."""
+    quiet_tensorflow()
+    with user_errors():
+        data = load_mnist(data_dir)
+        training: dict[str, object] = {}
+        if model is None:
+            from trainer.models import PRESETS
+            from trainer.training import TrainOptions, train
+
+            spec = PRESETS["best"]
+            result = train(
+                data,
+                TrainOptions(
+                    spec=spec,
+                    out_dir=work_dir,
+                    epochs=spec.epochs,
+                    batch_size=spec.batch_size,
+                    augment=spec.augment,
+                ),
+            )
+            model = result.model_path
+            training = {
+                "preset": "best",
+                "test_accuracy": result.test_accuracy,
+                "train_seconds": round(result.train_seconds, 1),
+            }
+        report = run_conversion(
+            ConvertOptions(model_path=model, out_dir=work_dir, formats=("int8",)), data
+        )
+        int8 = report.result("int8")
+        target = write_bytes_atomic(target_dir / "digits_int8.tflite", Path(int8.file).read_bytes())
+        write_json_atomic(
+            target_dir / "digits_int8.json",
+            {
+                "rebuild": "python -m converter.bundle",
+                "built": datetime.date.today().isoformat(),
+                "keras_model": str(model),
+                "training": training,
+                "keras_test_accuracy": report.keras_accuracy,
+                "int8_test_accuracy": int8.validation.accuracy,
+                "int8_agreement_with_keras": int8.validation.agreement_with_keras,
+                "calibration": report.calibration,
+                "input": asdict(int8.validation.input),
+                "output": asdict(int8.validation.output),
+                "size_bytes": int8.size_bytes,
+            },
+        )
+    click.echo(
+        f"Installed {target} (int8 accuracy {int8.validation.accuracy:.2%} on "
+        f"{report.test_images} MNIST test images)"
+    )
+
+
+if __name__ == "__main__":
+    main()

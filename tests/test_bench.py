@@ -1,0 +1,160 @@
+"""digits-bench on a small model: every field present and consistent, missing formats as rows."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from benchmarks import formats as formats_module
+from benchmarks.cli import main as bench_cli
+from benchmarks.formats import FORMAT_NAMES
+from benchmarks.run import BenchOptions, run_bench
+from benchmarks.timing import LatencyStats
+
+pytest.importorskip("keras", reason="the full benchmark needs the 'train' extra")
+SLICE = 500
+
+
+@pytest.fixture(scope="module")
+def report(converted, small_model, mnist):
+    out, _ = converted
+    options = BenchOptions(
+        models_dir=out,
+        keras_model=small_model,
+        runs=12,
+        warmup=2,
+        batch=128,
+        test_images=SLICE,
+        camera_images=8,
+        measure_memory=True,
+    )
+    return run_bench(options, mnist)
+
+
+def test_every_format_is_a_row_with_every_field(report) -> None:
+    assert [row.format for row in report.rows] == list(FORMAT_NAMES)
+    for row in report.rows:
+        assert row.status == "ok", (row.format, row.reason)
+        assert row.size_bytes and row.size_bytes > 0
+        assert row.load_ms is not None and row.load_ms >= 0
+        assert 0 <= row.accuracy <= 1 and 0 <= row.agreement_with_keras <= 1
+        assert row.latency.runs == 12
+        latency = row.latency
+        assert 0 < latency.p50_ms <= latency.p90_ms <= latency.p99_ms
+        assert latency.std_ms >= 0 and latency.mean_ms > 0
+        assert row.throughput_per_s > 0
+        assert row.peak_rss_mb is not None and row.peak_rss_mb > 10
+        assert row.speedup_vs_keras_predict > 0 and row.speedup_vs_tflite_float32 > 0
+    assert report.row("keras-predict").speedup_vs_keras_predict == 1.0
+    assert report.row("tflite-float32").speedup_vs_tflite_float32 == 1.0
+    assert {"cpu", "cores", "os", "python", "versions"} <= set(report.machine)
+
+
+def test_accuracy_matches_the_converter_on_the_same_slice(report, converted, mnist) -> None:
+    import keras
+
+    from converter.validate import validate_tflite
+
+    out, converter_report = converted
+    test = mnist.test.head(SLICE)
+    model = keras.models.load_model(converter_report.model)
+    keras_labels = model.predict(test.images.astype(np.float32), verbose=0).argmax(1)
+    for name in ("float32", "float16", "dynamic", "int8"):
+        blob = (out / f"digits_{name}.tflite").read_bytes()
+        expected = validate_tflite(blob, test, keras_labels)
+        row = report.row(f"tflite-{name}")
+        assert row.accuracy == pytest.approx(expected.accuracy, abs=1e-9)
+        assert row.agreement_with_keras == pytest.approx(expected.agreement_with_keras, abs=1e-9)
+        assert row.accuracy_on == f"MNIST test ({SLICE})"
+        assert row.size_bytes == (out / f"digits_{name}.tflite").stat().st_size
+    assert report.row("keras-predict").accuracy == pytest.approx(
+        np.mean(keras_labels == test.labels), abs=1e-9
+    )
+    assert report.row("int8-bare").accuracy == report.row("tflite-int8").accuracy
+    assert report.row("edge-full").accuracy_on == "camera pages (8)"
+
+
+def test_missing_files_and_libraries_are_rows_not_crashes(
+    tmp_path, converted, mnist, monkeypatch
+) -> None:
+    out, _ = converted
+    shutil.copy(out / "digits_int8.tflite", tmp_path / "digits_int8.tflite")
+    (tmp_path / "digits_float16.tflite").write_bytes(b"broken model file")
+
+    def no_tensorflow():
+        raise ImportError("No module named 'tensorflow'")
+
+    monkeypatch.setattr(formats_module, "import_tensorflow", no_tensorflow)
+    options = BenchOptions(
+        models_dir=tmp_path,
+        runs=5,
+        warmup=1,
+        test_images=100,
+        camera_images=3,
+        measure_memory=False,
+    )
+    rows = {row.format: row for row in run_bench(options, mnist).rows}
+    assert rows["keras-predict"].status == "missing"
+    assert rows["keras-predict"].reason == "TensorFlow not installed"
+    assert (
+        rows["tflite-float32"].status == "missing" and "not found" in rows["tflite-float32"].reason
+    )
+    assert rows["tflite-float16"].status == "failed" and "TFL3" in rows["tflite-float16"].reason
+    assert rows["tflite-int8"].status == "ok" and rows["tflite-int8"].agreement_with_keras is None
+    assert rows["tflite-int8"].speedup_vs_keras_predict is None
+
+
+def test_latency_stats_are_ordered() -> None:
+    stats = LatencyStats.from_samples([5.0, 1.0, 2.0, 3.0, 100.0, 4.0])
+    assert stats.p50_ms <= stats.p90_ms <= stats.p99_ms <= 100.0
+    assert stats.mean_ms == pytest.approx(115 / 6, abs=1e-4)
+
+
+def test_cli_writes_every_output_and_they_parse(tmp_path, converted, small_model, mnist) -> None:
+    out, _ = converted
+    result = CliRunner().invoke(
+        bench_cli,
+        [
+            "--models-dir",
+            str(out),
+            "--keras-model",
+            str(small_model),
+            "--formats",
+            "tflite-int8",
+            "--formats",
+            "tflite-float32",
+            "--formats",
+            "keras-call",
+            "--runs",
+            "5",
+            "--warmup",
+            "1",
+            "--test-images",
+            "200",
+            "--no-memory",
+            "--out",
+            str(tmp_path),
+        ],
+        env={"DIGITS_DATA_DIR": mnist.source},
+    )
+    assert result.exit_code == 0, result.output
+    assert "tflite-int8" in result.output and "Wrote" in result.output
+    saved = json.loads((tmp_path / "bench.json").read_text())
+    assert [row["format"] for row in saved["rows"]] == [
+        "keras-call",
+        "tflite-float32",
+        "tflite-int8",
+    ]
+    with open(tmp_path / "bench.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["format"] for row in rows] == ["keras-call", "tflite-float32", "tflite-int8"]
+    assert float(rows[2]["p50_ms"]) == saved["rows"][2]["latency"]["p50_ms"]
+    markdown = (tmp_path / "bench.md").read_text()
+    assert markdown.startswith("| format |") and markdown.count("\n| ") == 3  # one per row
+    assert (tmp_path / "bench.png").read_bytes()[:4] == b"\x89PNG"
+    assert not list(tmp_path.glob("*.part*"))

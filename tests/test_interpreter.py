@@ -1,0 +1,146 @@
+"""The interpreter module: backend fallback, quantisation maths, loading errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from edge_runtime.classifier import bundled_model_path
+from edge_runtime.errors import ModelLoadError, RuntimeBackendError
+from edge_runtime.interpreter import (
+    TensorInfo,
+    TFLiteModel,
+    dequantize,
+    load_interpreter_class,
+    quantize,
+    to_probabilities,
+)
+
+pytest.importorskip("ai_edge_litert", reason="needs the 'edge' extra (ai-edge-litert)")
+
+
+def _tensor(dtype, scale: float, zero_point: int) -> TensorInfo:
+    return TensorInfo(
+        "t",
+        0,
+        (1, 10),
+        np.dtype(dtype),
+        scale,
+        zero_point,
+        quantized=scale != 0 and np.issubdtype(np.dtype(dtype), np.integer),
+    )
+
+
+def test_quantise_and_dequantise_follow_the_formula() -> None:
+    int8 = _tensor(np.int8, 0.5, -10)
+    values = np.array([-100.0, -5.0, 0.0, 0.26, 3.0, 200.0], np.float32)
+    q = quantize(values, int8)
+    assert q.dtype == np.int8
+    # q = clip(round(x / 0.5) - 10, -128, 127)
+    assert q.tolist() == [-128, -20, -10, -9, -4, 127]
+    np.testing.assert_allclose(dequantize(q, int8), (q.astype(np.float32) + 10) * 0.5)
+    float_tensor = _tensor(np.float32, 0.0, 0)
+    np.testing.assert_array_equal(quantize(values, float_tensor), values)
+
+
+def test_probabilities_sum_to_one_for_softmax_sigmoid_and_logits() -> None:
+    softmaxish = np.array([[0.1, 0.7, 0.21]], np.float32)
+    np.testing.assert_allclose(to_probabilities(softmaxish).sum(), 1.0, rtol=1e-6)
+    sigmoid = np.array([[0.9, 0.9, 0.2]], np.float32)
+    np.testing.assert_allclose(to_probabilities(sigmoid), [[0.45, 0.45, 0.1]], rtol=1e-6)
+    logits = np.array([[2.0, -1.0, 0.0]], np.float32)
+    expected = np.exp(logits) / np.exp(logits).sum()
+    np.testing.assert_allclose(to_probabilities(logits), expected, rtol=1e-5)
+    # Quantised logits: the scale matters for a softmax and is applied.
+    np.testing.assert_allclose(to_probabilities(logits / 0.5, scale=0.5), expected, rtol=1e-5)
+
+
+def test_bundled_int8_model_io(tmp_path: Path) -> None:
+    model = TFLiteModel(bundled_model_path())
+    assert model.input.dtype == np.uint8 and (model.input.scale, model.input.zero_point) == (1, 0)
+    assert model.output.dtype == np.uint8
+    probabilities = model.predict(np.zeros((3, 28, 28), np.uint8))
+    assert probabilities.shape == (3, 10) and probabilities.dtype == np.float32
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "too short"),
+        (b"hello world, not a model", "expected identifier 'TFL3'"),
+        (b"\x1c\x00\x00\x00TFL3" + b"\x00" * 30, "corrupt or truncated"),
+    ],
+)
+def test_bad_model_files_raise_our_error(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "m.tflite"
+    path.write_bytes(content)
+    with pytest.raises(ModelLoadError, match=message):
+        TFLiteModel(path)
+
+
+def test_truncated_real_model_never_crashes_the_process(tmp_path: Path) -> None:
+    """Each cut is loaded in a child process: a crash would show as a signal exit code."""
+    data = bundled_model_path().read_bytes()
+    cuts = [12, 100, len(data) // 3, len(data) // 2, len(data) - 64, len(data) - 1]
+    script = (
+        "import sys\nfrom edge_runtime.interpreter import TFLiteModel\n"
+        "from edge_runtime.errors import ModelLoadError\n"
+        "try:\n    TFLiteModel(sys.argv[1])\nexcept ModelLoadError as e:\n"
+        "    print('clean:', e)\n    sys.exit(3)\nprint('loaded')\n"
+    )
+    for cut in cuts:
+        path = tmp_path / f"cut_{cut}.tflite"
+        path.write_bytes(data[:cut])
+        run = subprocess.run(
+            [sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=120
+        )
+        assert run.returncode == 3, (cut, run.returncode, run.stdout, run.stderr[-500:])
+        assert "clean:" in run.stdout
+
+
+def test_missing_and_directory_paths(tmp_path: Path) -> None:
+    with pytest.raises(ModelLoadError, match="does not exist"):
+        TFLiteModel(tmp_path / "none.tflite")
+    with pytest.raises(ModelLoadError, match="is a directory"):
+        TFLiteModel(tmp_path)
+
+
+def test_backend_fallback_order_and_message(monkeypatch) -> None:
+    _, name = load_interpreter_class()
+    assert name == "ai_edge_litert"
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_tflite(module_name, *args, **kwargs):
+        if module_name.split(".")[0] in ("ai_edge_litert", "tflite_runtime", "tensorflow"):
+            raise ImportError(f"No module named {module_name!r}")
+        return real_import(module_name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_tflite)
+    for key in [k for k in sys.modules if k.startswith(("ai_edge_litert", "tflite_runtime"))]:
+        monkeypatch.delitem(sys.modules, key)
+    monkeypatch.delitem(sys.modules, "tensorflow", raising=False)
+    monkeypatch.delitem(sys.modules, "tensorflow.lite", raising=False)
+    with pytest.raises(RuntimeBackendError, match="pip install ai-edge-litert"):
+        load_interpreter_class()
+
+
+def test_unknown_backend_name() -> None:
+    with pytest.raises(RuntimeBackendError, match="unknown backend 'onnx'"):
+        load_interpreter_class("onnx")
+
+
+def test_tflite_runtime_backend_when_installed() -> None:
+    pytest.importorskip(
+        "tflite_runtime",
+        reason="tflite-runtime is not installed (it needs numpy<2 and Python ≤ 3.11)",
+    )
+    model = TFLiteModel(bundled_model_path(), backend="tflite_runtime")
+    assert model.backend == "tflite_runtime"
+    assert model.predict(np.zeros((1, 28, 28), np.uint8)).shape == (1, 10)

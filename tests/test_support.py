@@ -1,0 +1,82 @@
+"""Shared plumbing: atomic writes, native-log capture, the bundle command, start-up imports."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from edge_runtime.fileio import atomic_open, write_json_atomic
+from edge_runtime.native_log import captured_native_stderr
+
+
+def test_atomic_write_leaves_old_file_on_failure(tmp_path: Path) -> None:
+    target = tmp_path / "report.json"
+    write_json_atomic(target, {"version": 1})
+    with pytest.raises(RuntimeError), atomic_open(target, "w") as handle:
+        handle.write('{"version": 2, "half')
+        raise RuntimeError("disk full halfway")
+    assert json.loads(target.read_text()) == {"version": 1}
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
+
+
+def test_native_stderr_is_captured_and_restored(capfd) -> None:
+    with captured_native_stderr() as lines:
+        os.write(2, b"Created TensorFlow Lite XNNPACK delegate for CPU.\n")
+    os.write(2, b"after\n")
+    assert lines == ["Created TensorFlow Lite XNNPACK delegate for CPU."]
+    assert capfd.readouterr().err == "after\n"
+
+
+def test_importing_the_clis_is_light() -> None:
+    """--help must not pay for TensorFlow: the four CLIs import without it."""
+    script = (
+        "import sys, trainer.cli, converter.cli, edge_runtime.cli, benchmarks.cli\n"
+        "print(sorted(m for m in ('tensorflow', 'keras', 'matplotlib') if m in sys.modules))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[]"
+
+
+def test_bundle_command_installs_a_validated_int8_model(tmp_path: Path, small_model, mnist) -> None:
+    from converter.bundle import main as bundle
+
+    result = CliRunner().invoke(
+        bundle,
+        [
+            "--model",
+            str(small_model),
+            "--work-dir",
+            str(tmp_path / "work"),
+            "--target-dir",
+            str(tmp_path / "models"),
+        ],
+        env={"DIGITS_DATA_DIR": mnist.source},
+    )
+    assert result.exit_code == 0, result.output
+    info = json.loads((tmp_path / "models" / "digits_int8.json").read_text())
+    assert info["rebuild"] == "python -m converter.bundle"
+    assert info["input"]["dtype"] == "uint8" and info["calibration"]["split"] == "train"
+    model = tmp_path / "models" / "digits_int8.tflite"
+    assert model.stat().st_size == info["size_bytes"]
+    from edge_runtime import DigitClassifier
+
+    digit = DigitClassifier(model).classify(mnist.test.images[0]).digit
+    assert digit == mnist.test.labels[0]
+
+
+def test_shipped_model_metadata_matches_the_shipped_model() -> None:
+    from edge_runtime.classifier import bundled_model_path
+
+    model = bundled_model_path()
+    info = json.loads(model.with_suffix(".json").read_text())
+    assert model.stat().st_size == info["size_bytes"]
+    assert info["int8_test_accuracy"] >= 0.99
