@@ -80,3 +80,16 @@ def test_shipped_model_metadata_matches_the_shipped_model() -> None:
     info = json.loads(model.with_suffix(".json").read_text())
     assert model.stat().st_size == info["size_bytes"]
     assert info["int8_test_accuracy"] >= 0.99
+
+
+def test_edge_extra_does_not_pull_tensorflow() -> None:
+    """A Pi installs '.[edge]': none of its requirements may be TensorFlow or Keras."""
+    from importlib import metadata
+
+    requirements = metadata.requires("digits-edge") or []
+    edge = [r for r in requirements if 'extra == "edge"' in r]
+    base = [r for r in requirements if "extra ==" not in r]
+    assert edge, "the edge extra must exist"
+    for requirement in edge + base:
+        name = requirement.split(";")[0].strip().lower()
+        assert not name.startswith(("tensorflow", "keras")), requirement
