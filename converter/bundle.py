@@ -10,6 +10,7 @@ The model lands in ``edge_runtime/models/digits_int8.tflite`` with
 from __future__ import annotations
 
 import datetime
+import json
 from dataclasses import asdict
 from pathlib import Path
 
@@ -53,28 +54,20 @@ def main(model: Path | None, work_dir: Path, data_dir: Path | None, target_dir: 
     quiet_tensorflow()
     with user_errors():
         data = load_mnist(data_dir)
-        training: dict[str, object] = {}
         if model is None:
             from trainer.models import PRESETS
             from trainer.training import TrainOptions, train
 
             spec = PRESETS["best"]
-            result = train(
-                data,
-                TrainOptions(
-                    spec=spec,
-                    out_dir=work_dir,
-                    epochs=spec.epochs,
-                    batch_size=spec.batch_size,
-                    augment=spec.augment,
-                ),
+            options = TrainOptions(
+                spec=spec,
+                out_dir=work_dir,
+                epochs=spec.epochs,
+                batch_size=spec.batch_size,
+                augment=spec.augment,
             )
-            model = result.model_path
-            training = {
-                "preset": "best",
-                "test_accuracy": result.test_accuracy,
-                "train_seconds": round(result.train_seconds, 1),
-            }
+            model = train(data, options).model_path
+        training = _training_record(model)
         report = run_conversion(
             ConvertOptions(model_path=model, out_dir=work_dir, formats=("int8",)), data
         )
@@ -100,6 +93,16 @@ def main(model: Path | None, work_dir: Path, data_dir: Path | None, target_dir: 
         f"Installed {target} (int8 accuracy {int8.validation.accuracy:.2%} on "
         f"{report.test_images} MNIST test images)"
     )
+
+
+def _training_record(model: Path) -> dict[str, object]:
+    """The headline of the trainer's metrics.json beside ``model`` (empty when absent)."""
+    metrics_path = model.parent / "metrics.json"
+    if not metrics_path.is_file():
+        return {}
+    metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
+    keys = ("preset", "test_accuracy", "train_seconds", "epochs_run", "seed", "augment")
+    return {key: metrics.get(key) for key in keys}
 
 
 if __name__ == "__main__":
