@@ -93,3 +93,12 @@ def test_edge_extra_does_not_pull_tensorflow() -> None:
     for requirement in edge + base:
         name = requirement.split(";")[0].strip().lower()
         assert not name.startswith(("tensorflow", "keras")), requirement
+
+
+def test_atomic_files_get_ordinary_permissions(tmp_path: Path) -> None:
+    umask = os.umask(0o022)
+    try:
+        path = write_json_atomic(tmp_path / "x.json", {})
+    finally:
+        os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o644
