@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 import click
 
 from benchmarks.formats import FORMAT_NAMES
-from edge_runtime.clikit import progress_bar, quiet_tensorflow, user_errors
+from edge_runtime.clikit import ProgressStages, quiet_tensorflow, user_errors
+from trainer.cli import data_dir_option, download_progress
 
 EPILOG = """\b
 Examples:
@@ -81,11 +80,7 @@ Formats: """ + ", ".join(FORMAT_NAMES)
     help="Camera-like 640×480 pages for the full edge path.",
 )
 @click.option("--no-memory", is_flag=True, help="Skip the per-format peak-memory child processes.")
-@click.option(
-    "--data-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder with the MNIST IDX files or mnist.npz.",
-)
+@data_dir_option
 @click.option(
     "--out",
     "out_dir",
@@ -119,7 +114,6 @@ def main(
     quiet_tensorflow()
     from benchmarks.report import text_table, write_report
     from benchmarks.run import BenchOptions, run_bench
-    from trainer.cli import download_progress
     from trainer.data import load_mnist
 
     with user_errors():
@@ -136,18 +130,8 @@ def main(
             camera_images=camera_images,
             measure_memory=not no_memory,
         )
-        bars: list[Any] = []
-
-        def progress(total: int, description: str) -> Callable[[], None]:
-            bar = progress_bar(total, description, enabled=not as_json, unit="round")
-            bars.append(bar)
-            return lambda: bar.update(1)
-
-        try:
-            report = run_bench(options, data, progress)
-        finally:
-            for bar in bars:
-                bar.close()
+        with ProgressStages(enabled=not as_json, unit="round") as stages:
+            report = run_bench(options, data, stages.start)
         written = write_report(report, out_dir)
     if as_json:
         click.echo(json.dumps(asdict(report)))

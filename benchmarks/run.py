@@ -116,8 +116,8 @@ def machine_info() -> dict[str, Any]:
     }
 
 
-#: ``progress(total_steps)`` returns a callable advancing the bar by one step.
-ProgressFactory = Callable[[int, str], Callable[[], None]]
+#: ``progress(description, total_steps)`` returns a callable advancing the bar by one step.
+ProgressFactory = Callable[[str, int], Callable[[], object]]
 
 
 def run_bench(
@@ -179,7 +179,7 @@ def run_bench(
     single_inputs = {
         name: _single_inputs(runner, frames, test.images) for name, runner in runners.items()
     }
-    advance = progress(options.runs, "timing") if progress else None
+    advance = progress("timing", options.runs) if progress else None
     samples = round_robin(
         {n: r.single for n, r in runners.items()},
         single_inputs,

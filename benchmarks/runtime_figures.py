@@ -24,6 +24,8 @@ from typing import Any
 import click
 import numpy as np
 
+from trainer.cli import data_dir_option
+
 _STARTUP = """
 import time, json, sys
 started = time.perf_counter()
@@ -174,7 +176,7 @@ def camera_accuracy(images: np.ndarray, labels: np.ndarray) -> dict[str, float]:
     show_default=True,
     help="Frames for the live-loop FPS figure.",
 )
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path))
+@data_dir_option
 @click.option("--json", "as_json", is_flag=True)
 def main(pages: int, frames: int, data_dir: Path | None, as_json: bool) -> None:
     """Measure the edge runtime's start-up, overhead, live FPS and camera accuracy."""

@@ -41,7 +41,7 @@ def round_robin(
     *,
     runs: int,
     warmup: int,
-    on_round: Callable[[], None] | None = None,
+    on_round: Callable[[], object] | None = None,
 ) -> dict[str, list[float]]:
     """Time one call of every format per round, rotating which goes first; ms per call.
 

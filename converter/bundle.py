@@ -19,6 +19,7 @@ import click
 from converter.pipeline import ConvertOptions, run_conversion
 from edge_runtime.clikit import quiet_tensorflow, user_errors
 from edge_runtime.fileio import write_bytes_atomic, write_json_atomic
+from trainer.cli import data_dir_option
 from trainer.data import load_mnist
 
 BUNDLE_DIR = Path(__file__).resolve().parent.parent / "edge_runtime" / "models"
@@ -37,11 +38,7 @@ BUNDLE_DIR = Path(__file__).resolve().parent.parent / "edge_runtime" / "models"
     show_default=True,
     help="Where training and conversion write their files.",
 )
-@click.option(
-    "--data-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder with the MNIST IDX files or mnist.npz.",
-)
+@data_dir_option
 @click.option(
     "--target-dir",
     type=click.Path(file_okay=False, path_type=Path),

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -19,8 +17,8 @@ from converter.pipeline import (
     ConvertOptions,
     run_conversion,
 )
-from edge_runtime.clikit import progress_bar, quiet_tensorflow, user_errors
-from trainer.cli import download_progress
+from edge_runtime.clikit import ProgressStages, quiet_tensorflow, user_errors
+from trainer.cli import data_dir_option, download_progress
 from trainer.data import load_mnist
 
 EPILOG = """\b
@@ -99,11 +97,7 @@ def summary_table(report: ConversionReport) -> str:
     help="Fail if a quantised model loses more accuracy points than this vs Keras.",
 )
 @click.option("--c-array", is_flag=True, help="Also write digits_int8.h/.cc for TFLite Micro.")
-@click.option(
-    "--data-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder with the MNIST IDX files or mnist.npz.",
-)
+@data_dir_option
 @click.option(
     "--out",
     "out_dir",
@@ -143,20 +137,8 @@ def main(
             max_drop_pp=max_drop,
             c_array=c_array,
         )
-        bars: list[Any] = []
-
-        def on_stage(description: str, total: int) -> Callable[[int], None]:
-            for finished in bars:
-                finished.close()
-            bar = progress_bar(total, description, enabled=not as_json, unit="img")
-            bars.append(bar)
-            return bar.update
-
-        try:
-            report = run_conversion(options, data, on_stage)
-        finally:
-            for bar in bars:
-                bar.close()
+        with ProgressStages(enabled=not as_json, unit="img") as stages:
+            report = run_conversion(options, data, stages.start)
     if as_json:
         click.echo(json.dumps(asdict(report)))
         return

@@ -16,7 +16,7 @@ from trainer.metrics import accuracy
 from trainer.mnist_files import MnistSplit
 
 #: ``progress(images_done)`` after each validated batch.
-BatchProgress = Callable[[int], None]
+BatchProgress = Callable[[int], object]
 
 
 @dataclass(frozen=True)

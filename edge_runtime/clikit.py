@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
@@ -29,6 +29,35 @@ def user_errors() -> Iterator[None]:
 def quiet_tensorflow() -> None:
     """Silence TensorFlow's C++ start-up chatter before it is first imported."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+class ProgressStages:
+    """One progress bar per stage of a long job, each closed when the next starts.
+
+    Library code takes ``stages.start`` as a callback: ``start(description,
+    total)`` returns ``update(n=1)`` for that stage. Use as a context manager so
+    the last bar is closed even when the job fails.
+    """
+
+    def __init__(self, *, enabled: bool, unit: str) -> None:
+        self.enabled, self.unit = enabled, unit
+        self._bar: Any = None
+
+    def start(self, description: str, total: int) -> Callable[..., object]:
+        self.close()
+        self._bar = progress_bar(total, description, enabled=self.enabled, unit=self.unit)
+        return self._bar.update
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+    def __enter__(self) -> ProgressStages:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def progress_bar(

@@ -28,6 +28,13 @@ Data is searched in: --data-dir, $DIGITS_DATA_DIR, the user cache, Keras's
 """
 
 
+data_dir_option = click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder with the MNIST IDX files or mnist.npz [searched; downloaded if absent].",
+)
+
+
 class DownloadProgress:
     """A byte progress bar for the MNIST download, drawn from the first callback on."""
 
@@ -109,11 +116,7 @@ def _hidden(
     show_default=True,
     help="Seed for shuffling, initialisation and augmentation.",
 )
-@click.option(
-    "--data-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder with the MNIST IDX files or mnist.npz.",
-)
+@data_dir_option
 @click.option("--no-download", is_flag=True, help="Fail instead of downloading MNIST.")
 @click.option(
     "--out",
