@@ -154,11 +154,10 @@ def run_stream(
         for result in run_live(source, classifier, LiveOptions(every=every, max_frames=max_frames)):
             count += 1
             if debug_dir is not None:
-                _, inputs = classifier.inspect(result.frame)
                 save_model_view(
                     debug_dir / f"frame_{result.index:06d}.png",
                     result.frame,
-                    inputs,
+                    list(result.model_inputs),
                     result.reading,
                 )
             if show:

@@ -226,10 +226,6 @@ class TFLiteModel:
             return quantize(batch, self.input)
         return np.ascontiguousarray(batch, dtype=self.input.dtype)
 
-    def scores(self, pixels: np.ndarray) -> np.ndarray:
-        """Dequantised raw model outputs for a batch of raw pixels, float32 ``(N, 10)``."""
-        return dequantize(self.invoke_raw(self.prepare(pixels)), self.output)
-
     def predict(self, pixels: np.ndarray) -> np.ndarray:
         """Probabilities (rows sum to 1) for a batch of raw pixels, float32 ``(N, 10)``."""
         raw = self.invoke_raw(self.prepare(pixels))

@@ -29,13 +29,17 @@ class LiveOptions:
 
 @dataclass(frozen=True)
 class FrameResult:
-    """One classified frame: its index in the stream, what was read, and the loop's speed."""
+    """One classified frame: its index in the stream, what was read, and the loop's speed.
+
+    ``model_inputs`` are the 28×28 images the model saw, one per digit (for debugging views).
+    """
 
     index: int
     frame: np.ndarray
     reading: NumberReading
     fps: float
     process_ms: float
+    model_inputs: tuple[np.ndarray, ...] = ()
 
 
 def run_live(
@@ -60,10 +64,10 @@ def run_live(
         if index % options.every:
             continue
         started = time.perf_counter()
-        reading = classifier.read_number(frame)
+        reading, inputs = classifier.inspect(frame)
         now = time.perf_counter()
         instant = 1.0 / max(now - last, 1e-6)
         fps = instant if classified == 0 else 0.9 * fps + 0.1 * instant
         last = now
         classified += 1
-        yield FrameResult(index, frame, reading, fps, (now - started) * 1000)
+        yield FrameResult(index, frame, reading, fps, (now - started) * 1000, tuple(inputs))

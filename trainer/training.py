@@ -6,7 +6,6 @@ module (e.g. for ``--help``) stays instant.
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import time
@@ -286,8 +285,3 @@ def train(data: MnistData, options: TrainOptions) -> TrainResult:
         epochs_run=len(history_dict.get("loss", [])),
         plots_skipped_reason=skipped,
     )
-
-
-def load_metrics(out_dir: Path) -> dict[str, Any]:
-    """Read a run's ``metrics.json`` back (used by tests and the converter)."""
-    return json.loads((Path(out_dir) / "metrics.json").read_text(encoding="utf-8"))
