@@ -252,3 +252,20 @@ def test_c_array_needs_int8(tmp_path: Path, small_model, mnist) -> None:
         env={"DIGITS_DATA_DIR": mnist.source},
     )
     assert result.exit_code == 1 and "--c-array writes the int8 model" in result.output
+
+
+def test_runtime_reads_every_format_alike(converted, mnist) -> None:
+    """Float and quantised models through DigitClassifier: probabilities sum to 1, same digits."""
+    from edge_runtime import DigitClassifier
+
+    out, _ = converted
+    images = [mnist.test.images[i] for i in range(50)]
+    digits = {}
+    for name in FORMATS:
+        classifier = DigitClassifier(out / FORMATS[name].file_name)
+        predictions = [classifier.classify(image) for image in images]
+        assert all(abs(sum(p.probabilities) - 1) < 1e-4 for p in predictions), name
+        digits[name] = [p.digit for p in predictions]
+    reference = digits["float32"]
+    for name, found in digits.items():
+        assert sum(a == b for a, b in zip(found, reference, strict=True)) >= 48, name
