@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from converter.convert import FORMATS, IO_TYPES
+from converter.convert import FORMATS, IO_TYPES, check_model_path
 from converter.pipeline import (
     DEFAULT_CALIBRATION_SAMPLES,
     DEFAULT_MAX_DROP_PP,
@@ -126,6 +126,7 @@ def main(
     quiet_tensorflow()
     chosen = tuple(FORMATS) if "all" in formats else tuple(dict.fromkeys(formats))
     with user_errors():
+        check_model_path(model)
         data = load_mnist(data_dir, progress=download_progress(not as_json))
         options = ConvertOptions(
             model_path=model,

@@ -50,15 +50,20 @@ FORMATS: dict[str, Format] = {
 IO_TYPES = ("uint8", "int8", "float32")
 
 
-def load_keras_model(path: str | os.PathLike[str]) -> keras.Model:
-    """Load a Keras model file and check it is a 28×28 (or 784) → 10 classifier."""
-    path = Path(path)
+def check_model_path(path: Path) -> None:
+    """Fail early, before any data is loaded, when the model file is not there."""
     if not path.exists():
         raise ConversionError(
             f"model {path} does not exist: run digits-train first (it writes artifacts/model.keras)"
         )
     if path.is_dir():
         raise ConversionError(f"model path {path} is a directory, expected a .keras file")
+
+
+def load_keras_model(path: str | os.PathLike[str]) -> keras.Model:
+    """Load a Keras model file and check it is a 28×28 (or 784) → 10 classifier."""
+    path = Path(path)
+    check_model_path(path)
     import_tensorflow()
     import keras
 

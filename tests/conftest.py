@@ -16,10 +16,12 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def real_mnist_dir() -> Path | None:
-    """The folder named by DIGITS_DATA_DIR, when it is set and exists."""
+    """The folder named by DIGITS_DATA_DIR, made absolute (tests change directory), if it exists."""
     value = os.environ.get("DIGITS_DATA_DIR")
     if value and Path(value).is_dir():
-        return Path(value)
+        directory = Path(value).resolve()
+        os.environ["DIGITS_DATA_DIR"] = str(directory)
+        return directory
     return None
 
 
