@@ -41,19 +41,6 @@ class Validation:
     output: TensorSummary
 
 
-def predict_labels(
-    model: TFLiteModel, images: np.ndarray, batch_size: int, progress: BatchProgress | None
-) -> np.ndarray:
-    """Predicted digit for every image, batch by batch, reporting progress."""
-    predicted = np.empty(len(images), dtype=np.int64)
-    for start in range(0, len(images), batch_size):
-        batch = images[start : start + batch_size]
-        predicted[start : start + len(batch)] = model.predict(batch).argmax(axis=1)
-        if progress is not None:
-            progress(len(batch))
-    return predicted
-
-
 def validate_tflite(
     model_bytes: bytes,
     test: MnistSplit,
@@ -64,7 +51,7 @@ def validate_tflite(
 ) -> Validation:
     """Accuracy and agreement with Keras of ``model_bytes`` on ``test`` (uint8 pixels in)."""
     model = TFLiteModel(model_bytes)
-    predicted = predict_labels(model, test.images, batch_size, progress)
+    predicted = model.predict_in_batches(test.images, batch_size, progress).argmax(axis=1)
     return Validation(
         accuracy=round(accuracy(predicted, test.labels), 6),
         agreement_with_keras=round(accuracy(predicted, keras_predictions), 6),

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -255,10 +256,16 @@ class TFLiteModel:
             0
         ].tolist()
 
-    def predict_in_batches(self, pixels: np.ndarray, batch_size: int = 256) -> np.ndarray:
-        """:meth:`predict` over a large array in chunks of ``batch_size``."""
-        chunks = [
-            self.predict(pixels[start : start + batch_size])
-            for start in range(0, len(pixels), batch_size)
-        ]
+    def predict_in_batches(
+        self,
+        pixels: np.ndarray,
+        batch_size: int = 256,
+        progress: Callable[[int], object] | None = None,
+    ) -> np.ndarray:
+        """:meth:`predict` over a large array in chunks; ``progress(n)`` after each chunk."""
+        chunks = []
+        for start in range(0, len(pixels), batch_size):
+            chunks.append(self.predict(pixels[start : start + batch_size]))
+            if progress is not None:
+                progress(len(chunks[-1]))
         return np.concatenate(chunks) if chunks else np.zeros((0, 10), np.float32)
