@@ -16,6 +16,7 @@ EPILOG = """\b
 Examples:
   digits-bench                               # everything in artifacts/, results in artifacts/bench/
   digits-bench --formats tflite-int8 --formats tflite-float32 --threads 1
+  digits-bench --formats tflite-int8 --model their_mnist.tflite   # a model we did not make
   digits-bench --runs 1000 --warmup 50 --out results/pi4
   digits-bench --test-images 1000 --no-memory --json    # quick look
 
@@ -42,6 +43,13 @@ Formats: """ + ", ".join(FORMAT_NAMES)
     multiple=True,
     type=click.Choice(FORMAT_NAMES),
     help="Formats to run (repeatable) [all].",
+)
+@click.option(
+    "--model",
+    "models",
+    multiple=True,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Any .tflite model to add as a row beside ours (repeatable).",
 )
 @click.option(
     "--threads", type=click.IntRange(min=1), help="Interpreter threads [library default]."
@@ -94,6 +102,7 @@ def main(
     models_dir: Path,
     keras_model: Path | None,
     formats: tuple[str, ...],
+    models: tuple[Path, ...],
     threads: int | None,
     runs: int,
     warmup: int,
@@ -122,6 +131,7 @@ def main(
             models_dir=models_dir,
             keras_model=keras_model,
             formats=formats or FORMAT_NAMES,
+            models=models,
             threads=threads,
             runs=runs,
             warmup=warmup,

@@ -1,7 +1,9 @@
-"""The table of formats ``digits-bench`` compares, and how each is loaded and run.
+"""The rows ``digits-bench`` compares, and how each is loaded and run.
 
-One row per format. Loading a format that is not installed or fails to load
-yields a row with a status and a reason — never an exception that aborts the run.
+One TFLite row per format of :data:`edge_runtime.formats.FORMATS` (the one table of
+formats and file names), beside Keras, bare-interpreter, camera-path and ONNX rows.
+Loading a row that is not installed or fails to load yields a row with a status and
+a reason — never an exception that aborts the run.
 All runners take raw uint8 pixels ``(N, 28, 28)`` (or 640×480 BGR frames for
 the full edge path) and return class scores ``(N, 10)``.
 """
@@ -16,50 +18,72 @@ from typing import Any
 
 import numpy as np
 
+from edge_runtime.formats import FORMATS
 from edge_runtime.native_log import captured_native_stderr, import_tensorflow
 
 ScoreFn = Callable[[np.ndarray], Any]
 
 
+RUNNERS = ("keras-predict", "keras-call", "classifier", "bare", "edge", "onnx")
+
+
 @dataclass(frozen=True)
-class FormatSpec:
-    """A row of the table: its name, what it is, and which file it needs."""
+class BenchRow:
+    """A row of the benchmark: what runs (``runner``) on which model file.
+
+    TFLite rows name a format of :data:`edge_runtime.formats.FORMATS`, whose file is
+    looked up in ``MODELS_DIR/model_dir``; ``file`` names any other model directly
+    (``digits-bench --model``). A model trained into a sub-folder (e.g. a CNN in
+    ``artifacts/cnn``) is one line::
+
+        BenchRow("cnn-int8", "small CNN, full int8, DigitClassifier", "classifier", "int8", "cnn")
+    """
 
     name: str
     description: str
-    family: str  # keras | tflite | edge | onnx
-    tflite_file: str | None = None
+    runner: str
+    """How it runs: ``keras-predict``, ``keras-call``, ``classifier`` (DigitClassifier),
+    ``bare`` (set/invoke/get only), ``edge`` (camera frames) or ``onnx``."""
+    format: str | None = None
+    """Key of :data:`edge_runtime.formats.FORMATS` for TFLite rows."""
+    model_dir: str = ""
+    """Sub-folder of ``--models-dir`` holding this row's files."""
+    file: Path | None = None
+    """An explicit model file (overrides ``format``/``model_dir``)."""
+
+    @classmethod
+    def for_file(cls, path: Path) -> BenchRow:
+        """A DigitClassifier row for any user-supplied ``.tflite`` file."""
+        return cls(f"model:{path.name}", f"{path} through DigitClassifier", "classifier", file=path)
+
+    def tflite_path(self, models_dir: Path) -> Path:
+        """The .tflite file this row runs."""
+        if self.file is not None:
+            return self.file
+        return models_dir / self.model_dir / FORMATS[self.format or ""].file_name
 
 
-FORMAT_TABLE: tuple[FormatSpec, ...] = (
-    FormatSpec("keras-predict", "Keras model.predict()", "keras"),
-    FormatSpec("keras-call", "Keras direct model(x) call", "keras"),
-    FormatSpec(
-        "tflite-float32", "TFLite float32, DigitClassifier", "tflite", "digits_float32.tflite"
+FORMAT_TABLE: tuple[BenchRow, ...] = (
+    BenchRow("keras-predict", "Keras model.predict()", "keras-predict"),
+    BenchRow("keras-call", "Keras direct model(x) call", "keras-call"),
+    *(
+        BenchRow(
+            f"tflite-{f.name}", f"TFLite {f.description}, DigitClassifier", "classifier", f.name
+        )
+        for f in FORMATS.values()
     ),
-    FormatSpec(
-        "tflite-float16", "TFLite float16, DigitClassifier", "tflite", "digits_float16.tflite"
-    ),
-    FormatSpec(
-        "tflite-dynamic", "TFLite dynamic range, DigitClassifier", "tflite", "digits_dynamic.tflite"
-    ),
-    FormatSpec("tflite-int8", "TFLite full int8, DigitClassifier", "tflite", "digits_int8.tflite"),
-    FormatSpec(
-        "int8-bare", "int8, bare interpreter set/invoke/get", "tflite", "digits_int8.tflite"
-    ),
-    FormatSpec(
-        "edge-full", "int8 + preprocessing of 640×480 camera frames", "edge", "digits_int8.tflite"
-    ),
-    FormatSpec("onnxruntime", "ONNX Runtime on the Keras model (bench extra)", "onnx"),
+    BenchRow("int8-bare", "int8, bare interpreter set/invoke/get", "bare", "int8"),
+    BenchRow("edge-full", "int8 + preprocessing of 640×480 camera frames", "edge", "int8"),
+    BenchRow("onnxruntime", "ONNX Runtime on the Keras model (bench extra)", "onnx"),
 )
-FORMAT_NAMES = tuple(spec.name for spec in FORMAT_TABLE)
+FORMAT_NAMES = tuple(row.name for row in FORMAT_TABLE)
 
 
 @dataclass
 class Runner:
     """A loaded format: a single-input call for latency and a batch call for throughput/accuracy."""
 
-    spec: FormatSpec
+    spec: BenchRow
     single: ScoreFn
     batch: ScoreFn
     load_ms: float
@@ -88,15 +112,16 @@ def _keras_model(path: Path) -> Any:
     return keras.models.load_model(path, compile=False)
 
 
-def _file(models_dir: Path, name: str) -> Path:
-    path = models_dir / name
+def _file(spec: BenchRow, models_dir: Path) -> Path:
+    path = spec.tflite_path(models_dir)
     if not path.is_file():
-        raise FormatUnavailable("missing", f"{path} not found (run digits-convert -q all)")
+        hint = "" if spec.file is not None else " (run digits-convert -q all)"
+        raise FormatUnavailable("missing", f"{path} not found{hint}")
     return path
 
 
 def load_runner(
-    spec: FormatSpec, models_dir: Path, keras_path: Path, threads: int | None, batch_size: int
+    spec: BenchRow, models_dir: Path, keras_path: Path, threads: int | None, batch_size: int
 ) -> Runner:
     """Load one format; raises :class:`FormatUnavailable` with a reason when it cannot run."""
     started = time.perf_counter()
@@ -113,9 +138,9 @@ def load_runner(
 
 
 def _load(
-    spec: FormatSpec, models_dir: Path, keras_path: Path, threads: int | None, batch_size: int
+    spec: BenchRow, models_dir: Path, keras_path: Path, threads: int | None, batch_size: int
 ) -> Runner:
-    if spec.family == "keras":
+    if spec.runner in ("keras-predict", "keras-call"):
         model = _keras_model(keras_path)
 
         def keras_predict(pixels: np.ndarray) -> Any:
@@ -124,16 +149,16 @@ def _load(
         def keras_call(pixels: np.ndarray) -> Any:
             return np.asarray(model(pixels.astype(np.float32), training=False))
 
-        single = keras_predict if spec.name == "keras-predict" else keras_call
+        single = keras_predict if spec.runner == "keras-predict" else keras_call
         batch = single
         return Runner(spec, single, batch, 0.0, keras_path.stat().st_size, str(keras_path))
-    if spec.family == "onnx":
+    if spec.runner == "onnx":
         return _onnx_runner(spec, keras_path, threads)
     from edge_runtime.classifier import DigitClassifier
     from edge_runtime.interpreter import TFLiteModel
 
-    path = _file(models_dir, spec.tflite_file or "")
-    if spec.family == "edge":
+    path = _file(spec, models_dir)
+    if spec.runner == "edge":
         classifier = DigitClassifier(path, num_threads=threads)
 
         def classify_frames(frames: Any) -> np.ndarray:
@@ -154,7 +179,7 @@ def _load(
             on_frames=True,
         )
     model = TFLiteModel(path, num_threads=threads)
-    if spec.name == "int8-bare":
+    if spec.runner == "bare":
 
         def bare_batch(pixels: np.ndarray) -> np.ndarray:
             return np.concatenate(
@@ -177,7 +202,7 @@ def _load(
     )
 
 
-def _onnx_runner(spec: FormatSpec, keras_path: Path, threads: int | None) -> Runner:
+def _onnx_runner(spec: BenchRow, keras_path: Path, threads: int | None) -> Runner:
     try:
         import onnxruntime
         import tf2onnx

@@ -1,6 +1,6 @@
 """Peak memory of one format, measured in a fresh child process.
 
-Run as ``python -m benchmarks.memprobe FORMAT MODELS_DIR KERAS_PATH``: loads
+Run as ``python -m benchmarks.memprobe FORMAT MODELS_DIR KERAS_PATH [MODEL_FILE]``: loads
 the format, runs it on 256 images and prints the process's peak RSS in MB.
 A child process is the only honest way to attribute memory to one format.
 """
@@ -32,9 +32,16 @@ def peak_rss_mb() -> float:
 
 
 def measure(
-    format_name: str, models_dir: Path, keras_path: Path, timeout_s: float = 300
+    format_name: str,
+    models_dir: Path,
+    keras_path: Path,
+    model_file: Path | None = None,
+    timeout_s: float = 300,
 ) -> float | None:
-    """Peak RSS (MB) of a child that loads and runs ``format_name``; None if it failed."""
+    """Peak RSS (MB) of a child that loads and runs ``format_name`` (or ``model_file``).
+
+    None if it failed.
+    """
     try:
         run = subprocess.run(
             [
@@ -44,6 +51,7 @@ def measure(
                 format_name,
                 str(models_dir),
                 str(keras_path),
+                *([str(model_file)] if model_file is not None else []),
             ],
             capture_output=True,
             text=True,
@@ -62,10 +70,13 @@ def measure(
 def main(argv: list[str]) -> int:
     import numpy as np
 
-    from benchmarks.formats import FORMAT_TABLE, load_runner
+    from benchmarks.formats import FORMAT_TABLE, BenchRow, load_runner
 
-    name, models_dir, keras_path = argv
-    spec = next(s for s in FORMAT_TABLE if s.name == name)
+    name, models_dir, keras_path, *model_file = argv
+    if model_file:
+        spec = BenchRow.for_file(Path(model_file[0]))
+    else:
+        spec = next(s for s in FORMAT_TABLE if s.name == name)
     runner = load_runner(spec, Path(models_dir), Path(keras_path), threads=None, batch_size=256)
     if runner.on_frames:
         frames = np.full((4, 480, 640, 3), 200, np.uint8)

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks import memprobe
-from benchmarks.formats import FORMAT_TABLE, FormatUnavailable, Runner, load_runner
+from benchmarks.formats import FORMAT_TABLE, BenchRow, FormatUnavailable, Runner, load_runner
 from benchmarks.synthetic import camera_set
 from benchmarks.timing import LatencyStats, round_robin, throughput
 from trainer.metrics import accuracy
@@ -26,6 +26,8 @@ class BenchOptions:
     models_dir: Path = Path("artifacts")
     keras_model: Path | None = None
     formats: tuple[str, ...] = tuple(spec.name for spec in FORMAT_TABLE)
+    models: tuple[Path, ...] = ()
+    """Any other .tflite files, each an extra DigitClassifier row (``--model``)."""
     threads: int | None = None
     runs: int = 300
     warmup: int = 20
@@ -37,6 +39,11 @@ class BenchOptions:
     @property
     def keras_path(self) -> Path:
         return self.keras_model or self.models_dir / "model.keras"
+
+    def rows(self) -> list[BenchRow]:
+        """The selected rows of the table, then one row per ``models`` file."""
+        chosen = [spec for spec in FORMAT_TABLE if spec.name in self.formats]
+        return chosen + [BenchRow.for_file(path) for path in self.models]
 
 
 @dataclass
@@ -131,9 +138,8 @@ def run_bench(
         frames, _ = camera_set(test.images, test.labels, camera_count, seed=7)
     runners: dict[str, Runner] = {}
     rows: dict[str, FormatRow] = {}
-    for spec in FORMAT_TABLE:
-        if spec.name not in options.formats:
-            continue
+    specs = options.rows()
+    for spec in specs:
         row = FormatRow(spec.name, spec.description, "ok")
         rows[spec.name] = row
         try:
@@ -200,8 +206,11 @@ def run_bench(
                 throughput(runner.batch, batch_pixels, len(batch_pixels)), 1
             )
     if options.measure_memory:
-        for name in runners:
-            rows[name].peak_rss_mb = memprobe.measure(name, options.models_dir, options.keras_path)
+        for name, runner in runners.items():
+            spec = runner.spec
+            rows[name].peak_rss_mb = memprobe.measure(
+                name, options.models_dir, options.keras_path, spec.file
+            )
     _speedups(rows)
     return BenchReport(
         machine=machine_info(), options=_options_dict(options), rows=list(rows.values())
@@ -230,4 +239,5 @@ def _speedups(rows: dict[str, FormatRow]) -> None:
 
 def _options_dict(options: BenchOptions) -> dict[str, Any]:
     values = asdict(options)
+    values["models"] = [str(path) for path in options.models]
     return {key: str(value) if isinstance(value, Path) else value for key, value in values.items()}

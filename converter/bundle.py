@@ -19,6 +19,7 @@ import click
 from converter.pipeline import ConvertOptions, run_conversion
 from edge_runtime.clikit import quiet_tensorflow, user_errors
 from edge_runtime.fileio import write_bytes_atomic, write_json_atomic
+from edge_runtime.formats import BUNDLED_FORMAT
 from trainer.cli import data_dir_option
 from trainer.data import load_mnist
 
@@ -66,12 +67,14 @@ def main(model: Path | None, work_dir: Path, data_dir: Path | None, target_dir: 
             model = train(data, options).model_path
         training = _training_record(model)
         report = run_conversion(
-            ConvertOptions(model_path=model, out_dir=work_dir, formats=("int8",)), data
+            ConvertOptions(model_path=model, out_dir=work_dir, formats=(BUNDLED_FORMAT.name,)), data
         )
-        int8 = report.result("int8")
-        target = write_bytes_atomic(target_dir / "digits_int8.tflite", Path(int8.file).read_bytes())
+        int8 = report.result(BUNDLED_FORMAT.name)
+        target = write_bytes_atomic(
+            target_dir / BUNDLED_FORMAT.file_name, Path(int8.file).read_bytes()
+        )
         write_json_atomic(
-            target_dir / "digits_int8.json",
+            target_dir / Path(BUNDLED_FORMAT.file_name).with_suffix(".json").name,
             {
                 "rebuild": "python -m converter.bundle",
                 "built": datetime.date.today().isoformat(),

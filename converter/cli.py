@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from converter.convert import FORMATS, IO_TYPES, check_model_path
+from converter.convert import check_model_path
 from converter.pipeline import (
     DEFAULT_CALIBRATION_SAMPLES,
     DEFAULT_MAX_DROP_PP,
@@ -18,6 +18,7 @@ from converter.pipeline import (
     run_conversion,
 )
 from edge_runtime.clikit import ProgressStages, quiet_tensorflow, user_errors
+from edge_runtime.formats import FORMATS, IO_TYPES
 from trainer.cli import data_dir_option, download_progress
 from trainer.data import load_mnist
 

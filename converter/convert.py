@@ -1,4 +1,4 @@
-"""Keras → TFLite conversion, one table row per quantisation format.
+"""Keras → TFLite conversion, one row of :data:`edge_runtime.formats.FORMATS` at a time.
 
 TensorFlow is imported inside the functions that need it. TensorFlow's C++
 converter logs straight to the process's stderr; we capture that noise and
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,37 +16,11 @@ import numpy as np
 
 from converter.calibration import representative_dataset
 from converter.errors import ConversionError
+from edge_runtime.formats import FORMATS, IO_TYPES, ModelFormat
 from edge_runtime.native_log import captured_native_stderr, import_tensorflow
 
 if TYPE_CHECKING:
     import keras
-
-
-@dataclass(frozen=True)
-class Format:
-    """One TFLite output format: its name, file and what it does to the weights."""
-
-    name: str
-    file_name: str
-    description: str
-    needs_calibration: bool = False
-
-
-FORMATS: dict[str, Format] = {
-    fmt.name: fmt
-    for fmt in (
-        Format("float32", "digits_float32.tflite", "no quantisation (reference)"),
-        Format("float16", "digits_float16.tflite", "float16 weights, float32 maths"),
-        Format("dynamic", "digits_dynamic.tflite", "int8 weights, float activations"),
-        Format(
-            "int8",
-            "digits_int8.tflite",
-            "full-integer: int8 weights and activations, calibrated",
-            needs_calibration=True,
-        ),
-    )
-}
-IO_TYPES = ("uint8", "int8", "float32")
 
 
 def check_model_path(path: Path) -> None:
@@ -97,30 +70,21 @@ def convert(
 ) -> bytes:
     """Convert ``model`` to TFLite bytes in ``format_name`` (see :data:`FORMATS`).
 
-    ``calibration`` (float32 raw pixels) is required for ``int8``; ``io_type``
-    sets the int8 model's input and output type (``uint8`` lets raw camera
-    pixels in untouched: calibrated on 0-255 they quantise with scale 1).
+    ``calibration`` (float32 raw pixels) is required for formats with integer
+    activations; ``io_type`` sets their input and output type when the format
+    accepts it, else the format's default is used (``uint8`` lets raw camera
+    pixels into int8 untouched: calibrated on 0-255 they quantise with scale 1).
     """
     if format_name not in FORMATS:
         raise ConversionError(f"unknown format {format_name!r}: expected one of {list(FORMATS)}")
     if io_type not in IO_TYPES:
         raise ConversionError(f"unknown io type {io_type!r}: expected one of {IO_TYPES}")
+    fmt = FORMATS[format_name]
+    if fmt.needs_calibration and (calibration is None or len(calibration) == 0):
+        raise ConversionError(f"{format_name} conversion needs calibration images")
     tf = import_tensorflow()
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
-    if format_name == "float16":
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
-        converter.target_spec.supported_types = [tf.float16]
-    elif format_name == "dynamic":
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    elif format_name == "int8":
-        if calibration is None or len(calibration) == 0:
-            raise ConversionError("int8 conversion needs calibration images")
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
-        converter.representative_dataset = representative_dataset(calibration)
-        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-        io_dtype = {"uint8": tf.uint8, "int8": tf.int8, "float32": tf.float32}[io_type]
-        converter.inference_input_type = io_dtype
-        converter.inference_output_type = io_dtype
+    _apply_recipe(converter, fmt, tf, calibration, io_type)
     with captured_native_stderr(python_stdout=True) as native_log, warnings.catch_warnings():
         # TF warns about missing input statistics even though calibration provides them.
         warnings.filterwarnings("ignore", message="Statistics for quantized inputs")
@@ -132,3 +96,26 @@ def convert(
                 f"TFLite conversion to {format_name} failed: {e}"
                 + (f" ({detail})" if detail else "")
             ) from e
+
+
+def _apply_recipe(
+    converter: Any, fmt: ModelFormat, tf: Any, calibration: np.ndarray | None, io_type: str
+) -> None:
+    """Set ``converter`` up for ``fmt``'s weight and activation types."""
+    if fmt.weights == "float32" and fmt.activations == "float32":
+        return
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    if fmt.weights == "float16":
+        converter.target_spec.supported_types = [tf.float16]
+    if not fmt.needs_calibration:
+        return
+    converter.representative_dataset = representative_dataset(calibration)
+    ops = tf.lite.OpsSet
+    converter.target_spec.supported_ops = [
+        ops.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8
+        if fmt.activations == "int16"
+        else ops.TFLITE_BUILTINS_INT8
+    ]
+    io_dtype = getattr(tf, fmt.io_type(io_type))
+    converter.inference_input_type = io_dtype
+    converter.inference_output_type = io_dtype

@@ -12,10 +12,11 @@ import numpy as np
 
 from converter.c_array import write_c_array
 from converter.calibration import balanced_indices
-from converter.convert import FORMATS, convert, load_keras_model
+from converter.convert import convert, load_keras_model
 from converter.errors import AccuracyDropError, ConversionError
 from converter.validate import BatchProgress, Validation, validate_tflite
 from edge_runtime.fileio import write_bytes_atomic, write_json_atomic
+from edge_runtime.formats import FORMATS
 from trainer.metrics import accuracy
 from trainer.mnist_files import MnistData
 
@@ -128,7 +129,10 @@ def run_conversion(
     c_files = []
     if options.c_array:
         c_files = [
-            str(p) for p in write_c_array(converted["int8"][0], options.out_dir, "digits_int8")
+            str(p)
+            for p in write_c_array(
+                converted["int8"][0], options.out_dir, Path(FORMATS["int8"].file_name).stem
+            )
         ]
     report = ConversionReport(
         model=str(options.model_path),

@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from edge_runtime.errors import DigitsError
+from edge_runtime.formats import BUNDLED_FORMAT
 from edge_runtime.image_io import ImageInput, load_image
 from edge_runtime.interpreter import TFLiteModel
 from edge_runtime.preprocess import (
@@ -32,7 +33,7 @@ from edge_runtime.preprocess import (
 )
 from edge_runtime.results import Box, NumberReading, Prediction
 
-BUNDLED_MODEL = "digits_int8.tflite"
+BUNDLED_MODEL = BUNDLED_FORMAT.file_name
 _FULL_MNIST_BOX = Box(0, 0, MNIST_SIDE, MNIST_SIDE)
 
 

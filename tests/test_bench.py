@@ -15,6 +15,7 @@ from benchmarks.cli import main as bench_cli
 from benchmarks.formats import FORMAT_NAMES
 from benchmarks.run import BenchOptions, run_bench
 from benchmarks.timing import LatencyStats
+from edge_runtime.formats import FORMATS
 
 pytest.importorskip("keras", reason="the full benchmark needs the 'train' extra")
 SLICE = 500
@@ -65,13 +66,13 @@ def test_accuracy_matches_the_converter_on_the_same_slice(report, converted, mni
     model = keras.models.load_model(converter_report.model)
     keras_labels = model.predict(test.images.astype(np.float32), verbose=0).argmax(1)
     for name in ("float32", "float16", "dynamic", "int8"):
-        blob = (out / f"digits_{name}.tflite").read_bytes()
+        blob = (out / FORMATS[name].file_name).read_bytes()
         expected = validate_tflite(blob, test, keras_labels)
         row = report.row(f"tflite-{name}")
         assert row.accuracy == pytest.approx(expected.accuracy, abs=1e-9)
         assert row.agreement_with_keras == pytest.approx(expected.agreement_with_keras, abs=1e-9)
         assert row.accuracy_on == f"MNIST test ({SLICE})"
-        assert row.size_bytes == (out / f"digits_{name}.tflite").stat().st_size
+        assert row.size_bytes == (out / FORMATS[name].file_name).stat().st_size
     assert report.row("keras-predict").accuracy == pytest.approx(
         np.mean(keras_labels == test.labels), abs=1e-9
     )
@@ -83,8 +84,9 @@ def test_missing_files_and_libraries_are_rows_not_crashes(
     tmp_path, converted, mnist, monkeypatch
 ) -> None:
     out, _ = converted
-    shutil.copy(out / "digits_int8.tflite", tmp_path / "digits_int8.tflite")
-    (tmp_path / "digits_float16.tflite").write_bytes(b"broken model file")
+    int8_file = FORMATS["int8"].file_name
+    shutil.copy(out / int8_file, tmp_path / int8_file)
+    (tmp_path / FORMATS["float16"].file_name).write_bytes(b"broken model file")
 
     def no_tensorflow():
         raise ImportError("No module named 'tensorflow'")
@@ -158,3 +160,32 @@ def test_cli_writes_every_output_and_they_parse(tmp_path, converted, small_model
     assert markdown.startswith("| format |") and markdown.count("\n| ") == 3  # one per row
     assert (tmp_path / "bench.png").read_bytes()[:4] == b"\x89PNG"
     assert not list(tmp_path.glob("*.part*"))
+
+
+def test_any_model_file_is_an_extra_row(tmp_path, converted, mnist) -> None:
+    """--model adds a DigitClassifier row per file, scored like our own rows."""
+    out, _ = converted
+    theirs = tmp_path / "their_mnist.tflite"
+    shutil.copy(out / FORMATS["dynamic"].file_name, theirs)
+    options = BenchOptions(
+        models_dir=out,
+        formats=("tflite-dynamic",),
+        models=(theirs, tmp_path / "gone.tflite"),
+        runs=5,
+        warmup=1,
+        test_images=300,
+        measure_memory=True,
+    )
+    rows = {row.format: row for row in run_bench(options, mnist).rows}
+    assert list(rows) == ["tflite-dynamic", "model:their_mnist.tflite", "model:gone.tflite"]
+    ours, extra = rows["tflite-dynamic"], rows["model:their_mnist.tflite"]
+    assert extra.status == "ok" and extra.file == str(theirs)
+    assert extra.accuracy == ours.accuracy and extra.accuracy_on == "MNIST test (300)"
+    assert extra.peak_rss_mb is not None and extra.peak_rss_mb > 10
+    assert rows["model:gone.tflite"].status == "missing"
+    assert "run digits-convert" not in rows["model:gone.tflite"].reason
+
+
+def test_cli_rejects_a_missing_model_file(tmp_path) -> None:
+    result = CliRunner().invoke(bench_cli, ["--model", str(tmp_path / "none.tflite")])
+    assert result.exit_code == 2 and "does not exist" in result.output

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from edge_runtime.fileio import atomic_open, write_json_atomic
+from edge_runtime.formats import FORMATS
 from edge_runtime.native_log import captured_native_stderr
 
 
@@ -62,10 +63,10 @@ def test_bundle_command_installs_a_validated_int8_model(tmp_path: Path, small_mo
         env={"DIGITS_DATA_DIR": mnist.source},
     )
     assert result.exit_code == 0, result.output
-    info = json.loads((tmp_path / "models" / "digits_int8.json").read_text())
+    model = tmp_path / "models" / FORMATS["int8"].file_name
+    info = json.loads(model.with_suffix(".json").read_text())
     assert info["rebuild"] == "python -m converter.bundle"
     assert info["input"]["dtype"] == "uint8" and info["calibration"]["split"] == "train"
-    model = tmp_path / "models" / "digits_int8.tflite"
     assert model.stat().st_size == info["size_bytes"]
     from edge_runtime import DigitClassifier
 
