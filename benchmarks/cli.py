@@ -9,8 +9,21 @@ from pathlib import Path
 import click
 
 from benchmarks.formats import FORMAT_NAMES
-from edge_runtime.clikit import ProgressStages, quiet_tensorflow, user_errors
-from trainer.cli import data_dir_option, download_progress
+from edge_runtime.clikit import (
+    ProgressStages,
+    choice_option,
+    command,
+    data_dir_option,
+    download_progress,
+    file_option,
+    folder_option,
+    int_option,
+    json_option,
+    out_dir_option,
+    threads_option,
+    user_errors,
+)
+from trainer.tfenv import quiet_tensorflow
 
 EPILOG = """\b
 Examples:
@@ -24,80 +37,30 @@ Examples:
 Formats: """ + ", ".join(FORMAT_NAMES)
 
 
-@click.command(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
+@command(EPILOG)
+@folder_option(
     "--models-dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    "Where digits-train and digits-convert wrote their files.",
     default=Path("artifacts"),
-    show_default=True,
-    help="Where digits-train and digits-convert wrote their files.",
 )
-@click.option(
-    "--keras-model",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The Keras model [MODELS_DIR/model.keras].",
-)
-@click.option(
-    "--formats",
-    "formats",
+@file_option("--keras-model", "The Keras model [MODELS_DIR/model.keras].")
+@choice_option("--formats", FORMAT_NAMES, None, "Formats to run (repeatable) [all].", multiple=True)
+@file_option(
+    ("--model", "models"),
+    "Any .tflite model to add as a row beside ours (repeatable).",
     multiple=True,
-    type=click.Choice(FORMAT_NAMES),
-    help="Formats to run (repeatable) [all].",
+    exists=True,
 )
-@click.option(
-    "--model",
-    "models",
-    multiple=True,
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="Any .tflite model to add as a row beside ours (repeatable).",
-)
-@click.option(
-    "--threads", type=click.IntRange(min=1), help="Interpreter threads [library default]."
-)
-@click.option(
-    "--runs",
-    type=click.IntRange(min=5),
-    default=300,
-    show_default=True,
-    help="Timed single-image calls per format.",
-)
-@click.option(
-    "--warmup",
-    type=click.IntRange(min=0),
-    default=20,
-    show_default=True,
-    help="Untimed calls per format first.",
-)
-@click.option(
-    "--batch",
-    type=click.IntRange(min=1),
-    default=256,
-    show_default=True,
-    help="Batch size for throughput and accuracy passes.",
-)
-@click.option(
-    "--test-images",
-    type=click.IntRange(min=10),
-    help="Use the first N MNIST test images [all 10,000].",
-)
-@click.option(
-    "--camera-images",
-    type=click.IntRange(min=1),
-    default=300,
-    show_default=True,
-    help="Camera-like 640×480 pages for the full edge path.",
-)
+@threads_option()
+@int_option("--runs", 300, "Timed single-image calls per format.", min=5)
+@int_option("--warmup", 20, "Untimed calls per format first.", min=0)
+@int_option("--batch", 256, "Batch size for throughput and accuracy passes.", min=1)
+@int_option("--test-images", None, "Use the first N MNIST test images [all 10,000].", min=10)
+@int_option("--camera-images", 300, "Camera-like 640×480 pages for the full edge path.", min=1)
 @click.option("--no-memory", is_flag=True, help="Skip the per-format peak-memory child processes.")
-@data_dir_option
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("artifacts/bench"),
-    show_default=True,
-    help="Report folder.",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@data_dir_option()
+@out_dir_option(Path("artifacts/bench"), "Report folder.")
+@json_option("Print the report as JSON.")
 def main(
     models_dir: Path,
     keras_model: Path | None,

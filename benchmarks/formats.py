@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 
 from edge_runtime.formats import FORMATS
-from edge_runtime.native_log import captured_native_stderr, import_tensorflow
+from edge_runtime.native_log import captured_native_stderr
+from trainer.tfenv import import_tensorflow
 
 ScoreFn = Callable[[np.ndarray], Any]
 

@@ -24,7 +24,8 @@ from typing import Any
 import click
 import numpy as np
 
-from trainer.cli import data_dir_option
+from edge_runtime.clikit import command, data_dir_option, int_option, json_option
+from trainer.tfenv import quiet_tensorflow
 
 _STARTUP = """
 import time, json, sys
@@ -49,7 +50,7 @@ def startup(body: str) -> dict[str, Any]:
             capture_output=True,
             text=True,
             timeout=300,
-            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+            env=quiet_tensorflow(dict(os.environ)),
         )
         if run.returncode != 0:
             return {"error": run.stderr.strip().splitlines()[-1] if run.stderr else "failed"}
@@ -161,23 +162,11 @@ def camera_accuracy(images: np.ndarray, labels: np.ndarray) -> dict[str, float]:
     }
 
 
-@click.command()
-@click.option(
-    "--pages",
-    type=click.IntRange(min=10),
-    default=1000,
-    show_default=True,
-    help="Camera-like pages for the accuracy figure.",
-)
-@click.option(
-    "--frames",
-    type=click.IntRange(min=10),
-    default=300,
-    show_default=True,
-    help="Frames for the live-loop FPS figure.",
-)
-@data_dir_option
-@click.option("--json", "as_json", is_flag=True)
+@command()
+@int_option("--pages", 1000, "Camera-like pages for the accuracy figure.", min=10)
+@int_option("--frames", 300, "Frames for the live-loop FPS figure.", min=10)
+@data_dir_option()
+@json_option()
 def main(pages: int, frames: int, data_dir: Path | None, as_json: bool) -> None:
     """Measure the edge runtime's start-up, overhead, live FPS and camera accuracy."""
     from benchmarks.synthetic import camera_set

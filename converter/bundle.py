@@ -17,36 +17,24 @@ from pathlib import Path
 import click
 
 from converter.pipeline import ConvertOptions, run_conversion
-from edge_runtime.clikit import quiet_tensorflow, user_errors
+from edge_runtime.clikit import command, data_dir_option, file_option, folder_option, user_errors
 from edge_runtime.fileio import write_bytes_atomic, write_json_atomic
 from edge_runtime.formats import BUNDLED_FORMAT
-from trainer.cli import data_dir_option
 from trainer.data import load_mnist
+from trainer.tfenv import quiet_tensorflow
 
 BUNDLE_DIR = Path(__file__).resolve().parent.parent / "edge_runtime" / "models"
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
-    "--model",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="A trained Keras model to bundle [train the 'best' preset first].",
-)
-@click.option(
+@command()
+@file_option("--model", "A trained Keras model to bundle [train the 'best' preset first].")
+@folder_option(
     "--work-dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    "Where training and conversion write their files.",
     default=Path("artifacts/bundle"),
-    show_default=True,
-    help="Where training and conversion write their files.",
 )
-@data_dir_option
-@click.option(
-    "--target-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=BUNDLE_DIR,
-    show_default=True,
-    help="Where the bundled model goes.",
-)
+@data_dir_option()
+@folder_option("--target-dir", "Where the bundled model goes.", default=BUNDLE_DIR)
 def main(model: Path | None, work_dir: Path, data_dir: Path | None, target_dir: Path) -> None:
     """Train (or reuse), convert to full int8 and install the runtime's bundled model."""
     quiet_tensorflow()

@@ -17,10 +17,22 @@ from converter.pipeline import (
     ConvertOptions,
     run_conversion,
 )
-from edge_runtime.clikit import ProgressStages, quiet_tensorflow, user_errors
+from edge_runtime.clikit import (
+    ProgressStages,
+    choice_option,
+    command,
+    data_dir_option,
+    download_progress,
+    float_option,
+    int_option,
+    json_option,
+    out_dir_option,
+    seed_option,
+    user_errors,
+)
 from edge_runtime.formats import FORMATS, IO_TYPES
-from trainer.cli import data_dir_option, download_progress
 from trainer.data import load_mnist
+from trainer.tfenv import DEFAULT_SEED, quiet_tensorflow
 
 EPILOG = """\b
 Examples:
@@ -57,55 +69,35 @@ def summary_table(report: ConversionReport) -> str:
     return "\n".join(lines)
 
 
-@click.command(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@command(EPILOG)
 @click.argument("model", type=click.Path(path_type=Path), default=Path("artifacts/model.keras"))
-@click.option(
-    "--quantize",
-    "-q",
-    "formats",
+@choice_option(
+    ("--quantize", "-q", "formats"),
+    [*FORMATS, "all"],
+    ("int8",),
+    "Format(s) to write; repeatable.",
     multiple=True,
-    default=("int8",),
-    show_default=True,
-    type=click.Choice([*FORMATS, "all"]),
-    help="Format(s) to write; repeatable.",
 )
-@click.option(
-    "--io-type",
-    type=click.Choice(IO_TYPES),
-    default="uint8",
-    show_default=True,
-    help="int8 model's input/output type (uint8 takes raw camera pixels).",
+@choice_option(
+    "--io-type", IO_TYPES, "uint8", "int8 model's input/output type (uint8 takes raw pixels)."
 )
-@click.option(
+@int_option(
     "--calibration-samples",
-    type=click.IntRange(min=10),
-    default=DEFAULT_CALIBRATION_SAMPLES,
-    show_default=True,
-    help="Training images (balanced per class) used to calibrate int8.",
+    DEFAULT_CALIBRATION_SAMPLES,
+    "Training images (balanced per class) used to calibrate int8.",
+    min=10,
 )
-@click.option(
-    "--seed",
-    type=int,
-    default=1999,
-    show_default=True,
-    help="Seed for drawing the calibration images.",
-)
-@click.option(
+@seed_option(DEFAULT_SEED, "Seed for drawing the calibration images.")
+@float_option(
     "--max-drop",
-    type=click.FloatRange(min=0),
-    default=DEFAULT_MAX_DROP_PP,
-    show_default=True,
-    help="Fail if a quantised model loses more accuracy points than this vs Keras.",
+    DEFAULT_MAX_DROP_PP,
+    "Fail if a quantised model loses more accuracy points than this vs Keras.",
+    min=0,
 )
 @click.option("--c-array", is_flag=True, help="Also write digits_int8.h/.cc for TFLite Micro.")
-@data_dir_option
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Output folder [the model's folder].",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@data_dir_option()
+@out_dir_option(None, "Output folder [the model's folder].")
+@json_option("Print the report as JSON.")
 def main(
     model: Path,
     formats: tuple[str, ...],

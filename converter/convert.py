@@ -17,7 +17,8 @@ import numpy as np
 from converter.calibration import representative_dataset
 from converter.errors import ConversionError
 from edge_runtime.formats import FORMATS, IO_TYPES, ModelFormat
-from edge_runtime.native_log import captured_native_stderr, import_tensorflow
+from edge_runtime.native_log import captured_native_stderr
+from trainer.tfenv import import_tensorflow
 
 if TYPE_CHECKING:
     import keras

@@ -19,6 +19,7 @@ from edge_runtime.fileio import write_bytes_atomic, write_json_atomic
 from edge_runtime.formats import FORMATS
 from trainer.metrics import accuracy
 from trainer.mnist_files import MnistData
+from trainer.tfenv import DEFAULT_SEED
 
 REPORT_FILE = "convert_report.json"
 DEFAULT_CALIBRATION_SAMPLES = 500
@@ -34,7 +35,7 @@ class ConvertOptions:
     formats: tuple[str, ...] = ("int8",)
     io_type: str = "uint8"
     calibration_samples: int = DEFAULT_CALIBRATION_SAMPLES
-    seed: int = 1999
+    seed: int = DEFAULT_SEED
     max_drop_pp: float = DEFAULT_MAX_DROP_PP
     c_array: bool = False
 

@@ -11,7 +11,17 @@ from typing import Any
 
 import click
 
-from edge_runtime.clikit import user_errors
+from edge_runtime.clikit import (
+    choice_option,
+    command,
+    file_option,
+    float_option,
+    folder_option,
+    int_option,
+    json_option,
+    threads_option,
+    user_errors,
+)
 from edge_runtime.errors import DigitsError, ImageError
 from edge_runtime.results import NumberReading, Prediction
 
@@ -183,72 +193,29 @@ def run_stream(
     return count
 
 
-@click.command(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@command(EPILOG)
 @click.argument("inputs", nargs=-1, type=str)
-@click.option(
-    "--camera",
-    type=click.IntRange(min=0),
-    metavar="N",
-    help="Classify live frames from camera N (picamera2 on a Raspberry Pi).",
+@int_option(
+    "--camera", None, "Classify live frames from camera N (picamera2 on a Pi).", min=0, metavar="N"
 )
-@click.option(
-    "--video",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Classify the frames of a recorded video file.",
-)
+@file_option("--video", "Classify the frames of a recorded video file.")
 @click.option(
     "--model", type=click.Path(path_type=Path), help="A .tflite model [the bundled int8 model]."
 )
-@click.option("--threads", type=click.IntRange(min=1), help="Interpreter threads.")
+@threads_option("Interpreter threads.")
 @click.option("--number", is_flag=True, help="Read every digit left to right (files).")
-@click.option(
-    "--min-confidence",
-    type=click.FloatRange(0, 1),
-    default=0.0,
-    show_default=True,
-    help="Report 'no digit' below this confidence.",
-)
-@click.option(
-    "--threshold",
-    type=click.Choice(["otsu", "adaptive"]),
-    default="otsu",
-    show_default=True,
-    help="How ink is separated from paper.",
-)
+@float_option("--min-confidence", 0.0, "Report 'no digit' below this confidence.", min=0, max=1)
+@choice_option("--threshold", ["otsu", "adaptive"], "otsu", "How ink is separated from paper.")
 @click.option("--headless", is_flag=True, help="Print results instead of opening a window.")
-@click.option(
-    "--every",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Classify every Nth frame (camera/video).",
+@int_option("--every", 1, "Classify every Nth frame (camera/video).", min=1)
+@int_option("--max-frames", None, "Stop after this many classified frames (camera/video).", min=1)
+@int_option("--width", 640, "Camera frame width.", min=16)
+@int_option("--height", 480, "Camera frame height.", min=16)
+@folder_option(
+    ("--save-debug", "debug_dir"),
+    "Save what the model sees (boxes + enlarged 28×28 inputs) as PNGs here.",
 )
-@click.option(
-    "--max-frames",
-    type=click.IntRange(min=1),
-    help="Stop after this many classified frames (camera/video).",
-)
-@click.option(
-    "--width",
-    type=click.IntRange(min=16),
-    default=640,
-    show_default=True,
-    help="Camera frame width.",
-)
-@click.option(
-    "--height",
-    type=click.IntRange(min=16),
-    default=480,
-    show_default=True,
-    help="Camera frame height.",
-)
-@click.option(
-    "--save-debug",
-    "debug_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Save what the model sees (boxes + enlarged 28×28 inputs) as PNGs here.",
-)
-@click.option("--json", "as_json", is_flag=True, help="JSON lines instead of text.")
+@json_option("JSON lines instead of text.")
 def main(
     inputs: tuple[str, ...],
     camera: int | None,

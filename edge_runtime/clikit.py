@@ -1,15 +1,148 @@
-"""Small helpers shared by every digits-edge command line (click only, nothing heavy)."""
+"""The ONE module of command-line pieces shared by every digits-edge command.
+
+Every command (``digits-train``, ``digits-convert``, ``digits-bench``,
+``digits-classify``, ``digits-bundle``, …) takes its common options, error
+handling and progress bars from here and never imports another command's
+module. Only click and tqdm (lazily) are imported: no TensorFlow, no numpy.
+
+Commands::
+
+    @command(EPILOG)                      # click.command with -h/--help and an epilog
+    @data_dir_option()                    # --data-dir → data_dir: Path | None ($DIGITS_DATA_DIR)
+    @out_dir_option(Path("artifacts"))    # --out → out_dir: Path
+    @seed_option(DEFAULT_SEED, "Seed for …")
+    @threads_option()                     # --threads → threads: int | None
+    @json_option()                        # --json → as_json: bool
+    @int_option("--runs", 300, "Timed calls.", min=5)   # one line per numeric option
+    @float_option("--max-drop", 0.5, "Allowed loss.", min=0)
+    @choice_option("--threshold", ["otsu", "adaptive"], "otsu", "How ink is found.")
+    @folder_option("--models-dir", "Where models are.", default=Path("artifacts"))
+    @file_option("--video", "A video file.")
+
+Running::
+
+    with user_errors():                   # DigitsError → "Error: …" (one line), exit 1
+        ...
+    with ProgressStages(enabled=not as_json, unit="img") as stages:
+        run(..., stages.start)            # library reports progress, never prints
+    load_mnist(..., progress=download_progress(enabled=not as_json))
+
+A default of ``None`` means "not set" (the help shows it in brackets); any
+other default is shown with ``show_default``.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import click
 
 from edge_runtime.errors import DigitsError
+
+DATA_DIR_ENVVAR = "DIGITS_DATA_DIR"
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
+
+Decorator = Callable[[Any], Any]
+
+
+def command(epilog: str | None = None) -> Decorator:
+    """``click.command`` with ``-h``/``--help`` and the given examples epilog."""
+    return click.command(epilog=epilog, context_settings=CONTEXT_SETTINGS)
+
+
+def _option(name: str | Sequence[str], default: Any, help: str, **kwargs: Any) -> Decorator:
+    decls = (name,) if isinstance(name, str) else tuple(name)
+    return click.option(
+        *decls, default=default, show_default=default is not None, help=help, **kwargs
+    )
+
+
+def int_option(
+    name: str | Sequence[str],
+    default: int | None,
+    help: str,
+    *,
+    min: int | None = None,
+    max: int | None = None,
+    **kwargs: Any,
+) -> Decorator:
+    """An integer option limited to ``[min, max]``; ``name`` is one flag or (flag, dest)."""
+    return _option(name, default, help, type=click.IntRange(min, max), **kwargs)
+
+
+def float_option(
+    name: str | Sequence[str],
+    default: float | None,
+    help: str,
+    *,
+    min: float | None = None,
+    max: float | None = None,
+    **kwargs: Any,
+) -> Decorator:
+    """A float option limited to ``[min, max]``."""
+    return _option(name, default, help, type=click.FloatRange(min, max), **kwargs)
+
+
+def choice_option(
+    name: str | Sequence[str], choices: Sequence[str], default: Any, help: str, **kwargs: Any
+) -> Decorator:
+    """An option taking one of ``choices`` (``multiple=True`` passes through)."""
+    return _option(name, default, help, type=click.Choice(list(choices)), **kwargs)
+
+
+def folder_option(
+    name: str | Sequence[str], help: str, *, default: Path | None = None, **kwargs: Any
+) -> Decorator:
+    """An option naming a folder (given as a :class:`~pathlib.Path`; need not exist yet)."""
+    kind = click.Path(file_okay=False, path_type=Path)
+    return _option(name, default, help, type=kind, **kwargs)
+
+
+def file_option(
+    name: str | Sequence[str],
+    help: str,
+    *,
+    default: Path | None = None,
+    exists: bool = False,
+    **kwargs: Any,
+) -> Decorator:
+    """An option naming a file (a :class:`~pathlib.Path`; click checks it ``exists`` if asked)."""
+    kind = click.Path(dir_okay=False, exists=exists, path_type=Path)
+    return _option(name, default, help, type=kind, **kwargs)
+
+
+def data_dir_option() -> Decorator:
+    """``--data-dir`` (also ``$DIGITS_DATA_DIR``) → ``data_dir: Path | None``."""
+    return click.option(
+        "--data-dir",
+        type=click.Path(file_okay=False, exists=True, path_type=Path),
+        envvar=DATA_DIR_ENVVAR,
+        show_envvar=True,
+        help="Folder with the MNIST IDX files or mnist.npz [searched; downloaded if absent].",
+    )
+
+
+def out_dir_option(default: Path | None, help: str = "Output folder.") -> Decorator:
+    """``--out`` → ``out_dir: Path`` (``None`` default: the command picks one)."""
+    return folder_option(("--out", "out_dir"), help, default=default)
+
+
+def seed_option(default: int, help: str) -> Decorator:
+    """``--seed`` → ``seed: int``."""
+    return int_option("--seed", default, help)
+
+
+def threads_option(help: str = "Interpreter threads [library default].") -> Decorator:
+    """``--threads`` → ``threads: int | None``."""
+    return int_option("--threads", None, help, min=1)
+
+
+def json_option(help: str = "Print the result as JSON.") -> Decorator:
+    """``--json`` → ``as_json: bool``; commands then print only JSON to stdout."""
+    return click.option("--json", "as_json", is_flag=True, help=help)
 
 
 @contextlib.contextmanager
@@ -26,9 +159,20 @@ def user_errors() -> Iterator[None]:
         raise click.ClickException("interrupted") from e
 
 
-def quiet_tensorflow() -> None:
-    """Silence TensorFlow's C++ start-up chatter before it is first imported."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+def progress_bar(
+    total: int | None, description: str, *, enabled: bool = True, unit: str = "it"
+) -> Any:
+    """A tqdm bar on stderr (disabled when ``enabled`` is False, e.g. for ``--json``)."""
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total,
+        desc=description,
+        unit=unit,
+        disable=not enabled,
+        leave=False,
+        dynamic_ncols=True,
+    )
 
 
 class ProgressStages:
@@ -60,17 +204,23 @@ class ProgressStages:
         self.close()
 
 
-def progress_bar(
-    total: int | None, description: str, *, enabled: bool = True, unit: str = "it"
-) -> Any:
-    """A tqdm bar on stderr (disabled when ``enabled`` is False or output is JSON)."""
-    from tqdm import tqdm
+class DownloadProgress:
+    """A byte progress bar for a download, drawn from the first ``(received, total)`` call."""
 
-    return tqdm(
-        total=total,
-        desc=description,
-        unit=unit,
-        disable=not enabled,
-        leave=False,
-        dynamic_ncols=True,
-    )
+    def __init__(self, enabled: bool, description: str = "downloading mnist.npz") -> None:
+        self.enabled, self.description = enabled, description
+        self.bar: Any = None
+        self.seen = 0
+
+    def __call__(self, received: int, total: int | None) -> None:
+        if self.bar is None:
+            self.bar = progress_bar(total, self.description, enabled=self.enabled, unit="B")
+        self.bar.update(received - self.seen)
+        self.seen = received
+        if total is not None and received >= total:
+            self.bar.close()
+
+
+def download_progress(enabled: bool) -> Callable[[int, int | None], None]:
+    """A ``progress(received, total)`` callback drawing a byte bar for the MNIST download."""
+    return DownloadProgress(enabled)

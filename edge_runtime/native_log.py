@@ -15,7 +15,6 @@ import os
 import sys
 import tempfile
 from collections.abc import Iterator
-from typing import Any
 
 
 @contextlib.contextmanager
@@ -48,14 +47,3 @@ def captured_native_stderr(*, python_stdout: bool = False) -> Iterator[list[str]
             sink.seek(0)
             lines.extend(sink.read().decode("utf-8", "replace").splitlines())
             lines.extend(stdout_sink.getvalue().splitlines())
-
-
-def import_tensorflow() -> Any:
-    """``import tensorflow`` with its start-up logging silenced (a few seconds, hundreds of MB)."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    if "tensorflow" in sys.modules:
-        return sys.modules["tensorflow"]
-    with captured_native_stderr():
-        import tensorflow
-
-    return tensorflow

@@ -10,7 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from trainer.tfenv import quiet_tensorflow
+
+quiet_tensorflow()
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from conftest import idx_bytes, write_idx_set, write_npz
 
-from trainer.data import ENV_DATA_DIR, load_from_dir, load_mnist
+from trainer.data import load_from_dir, load_mnist
 from trainer.errors import DataFormatError, DataNotFoundError
 from trainer.mnist_files import read_idx, read_npz
 
@@ -116,16 +116,14 @@ def test_incomplete_folder_lists_missing_files(tmp_path: Path) -> None:
 def _places(tmp_path: Path) -> dict[str, Path]:
     return {
         "explicit": tmp_path / "explicit",
-        "env": tmp_path / "env",
         "cache": tmp_path / "cache",
         "keras": tmp_path / "keras" / "mnist.npz",
     }
 
 
-def _load(places: dict[str, Path], *, explicit: bool, env: bool):
+def _load(places: dict[str, Path], *, explicit: bool):
     return load_mnist(
         places["explicit"] if explicit else None,
-        environ={ENV_DATA_DIR: str(places["env"])} if env else {},
         cache_dir=places["cache"],
         keras_cache=places["keras"],
         download=False,
@@ -136,25 +134,23 @@ def test_search_order(tmp_path: Path) -> None:
     places = _places(tmp_path)
     # Distinct training counts tell us which place was read.
     write_idx_set(places["explicit"], train_count=21)
-    write_idx_set(places["env"], train_count=22)
     write_npz(places["cache"] / "mnist.npz", train_count=23)
     write_npz(places["keras"], train_count=24)
-    assert len(_load(places, explicit=True, env=True).train) == 21
-    assert len(_load(places, explicit=False, env=True).train) == 22
-    assert len(_load(places, explicit=False, env=False).train) == 23
+    assert len(_load(places, explicit=True).train) == 21
+    assert len(_load(places, explicit=False).train) == 23
     (places["cache"] / "mnist.npz").unlink()
-    assert len(_load(places, explicit=False, env=False).train) == 24
+    assert len(_load(places, explicit=False).train) == 24
     places["keras"].unlink()
     with pytest.raises(DataNotFoundError, match="DIGITS_DATA_DIR"):
-        _load(places, explicit=False, env=False)
+        _load(places, explicit=False)
 
 
-def test_env_dir_without_data_is_an_error_naming_it(tmp_path: Path) -> None:
+def test_named_dir_without_data_is_an_error_naming_it(tmp_path: Path) -> None:
     places = _places(tmp_path)
-    places["env"].mkdir()
+    places["explicit"].mkdir()
     write_npz(places["keras"])
-    with pytest.raises(DataNotFoundError, match=f"{ENV_DATA_DIR}=.*env"):
-        _load(places, explicit=False, env=True)
+    with pytest.raises(DataNotFoundError, match="explicit holds no MNIST"):
+        _load(places, explicit=True)
 
 
 def test_real_mnist_has_official_counts(mnist) -> None:

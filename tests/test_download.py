@@ -57,7 +57,6 @@ def test_good_download_is_verified_and_loaded(server, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     seen: list[tuple[int, int | None]] = []
     data = load_mnist(
-        environ={},
         cache_dir=cache,
         keras_cache=tmp_path / "none.npz",
         url=f"{base}/mnist.npz",
@@ -69,7 +68,6 @@ def test_good_download_is_verified_and_loaded(server, tmp_path: Path) -> None:
     assert seen[-1] == (len(body), len(body))
     # The second call finds the cached copy and does not download again.
     again = load_mnist(
-        environ={},
         cache_dir=cache,
         keras_cache=tmp_path / "none.npz",
         url=f"{base}/missing",
@@ -102,7 +100,6 @@ def test_interrupted_transfer_leaves_no_file(server, tmp_path: Path) -> None:
 def test_offline_message_says_how_to_point_at_local_files(tmp_path: Path) -> None:
     with pytest.raises(DownloadError, match="--data-dir or set DIGITS_DATA_DIR"):
         load_mnist(
-            environ={},
             cache_dir=tmp_path / "c",
             keras_cache=tmp_path / "k.npz",
             url="http://127.0.0.1:9/mnist.npz",

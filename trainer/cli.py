@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import click
 
-from edge_runtime.clikit import progress_bar, quiet_tensorflow, user_errors
+from edge_runtime.clikit import (
+    choice_option,
+    command,
+    data_dir_option,
+    download_progress,
+    float_option,
+    int_option,
+    json_option,
+    out_dir_option,
+    seed_option,
+    user_errors,
+)
 from trainer.data import load_mnist
-from trainer.download import ProgressCallback
 from trainer.models import ACTIVATIONS, PRESETS, parse_hidden
-from trainer.training import DEFAULT_SEED, TrainOptions, train
+from trainer.tfenv import DEFAULT_SEED, quiet_tensorflow
+from trainer.training import TrainOptions, train
 
 EPILOG = """\b
 Examples:
@@ -28,35 +38,6 @@ Data is searched in: --data-dir, $DIGITS_DATA_DIR, the user cache, Keras's
 """
 
 
-data_dir_option = click.option(
-    "--data-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder with the MNIST IDX files or mnist.npz [searched; downloaded if absent].",
-)
-
-
-class DownloadProgress:
-    """A byte progress bar for the MNIST download, drawn from the first callback on."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.bar: Any = None
-        self.seen = 0
-
-    def __call__(self, received: int, total: int | None) -> None:
-        if self.bar is None:
-            self.bar = progress_bar(total, "downloading mnist.npz", enabled=self.enabled, unit="B")
-        self.bar.update(received - self.seen)
-        self.seen = received
-        if total is not None and received >= total:
-            self.bar.close()
-
-
-def download_progress(enabled: bool) -> ProgressCallback:
-    """A callback drawing a byte progress bar for the MNIST download."""
-    return DownloadProgress(enabled)
-
-
 def _hidden(
     ctx: click.Context, param: click.Parameter, value: str | None
 ) -> tuple[int, ...] | None:
@@ -68,66 +49,34 @@ def _hidden(
         raise click.BadParameter(str(e), ctx=ctx, param=param) from e
 
 
-@click.command(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
-    "--preset",
-    type=click.Choice(sorted(PRESETS)),
-    default="best",
-    show_default=True,
-    help="Architecture and training recipe.",
-)
+@command(EPILOG)
+@choice_option("--preset", sorted(PRESETS), "best", "Architecture and training recipe.")
 @click.option(
     "--hidden",
     callback=_hidden,
     metavar="SIZES",
     help="Custom hidden layer sizes, e.g. 512,256 (overrides the preset's).",
 )
-@click.option("--dropout", type=click.FloatRange(0.0, 0.9), help="Dropout after each hidden layer.")
-@click.option("--activation", type=click.Choice(ACTIVATIONS), help="Hidden-layer activation.")
-@click.option("--epochs", type=click.IntRange(min=1), help="Maximum epochs [preset's default].")
-@click.option("--batch-size", type=click.IntRange(min=1), help="Batch size [preset's default].")
+@float_option("--dropout", None, "Dropout after each hidden layer.", min=0.0, max=0.9)
+@choice_option("--activation", ACTIVATIONS, None, "Hidden-layer activation.")
+@int_option("--epochs", None, "Maximum epochs [preset's default].", min=1)
+@int_option("--batch-size", None, "Batch size [preset's default].", min=1)
 @click.option(
     "--augment/--no-augment",
     default=None,
     help="Random shifts, rotations and scaling while training [on for 'best'].",
 )
-@click.option(
-    "--limit",
-    type=click.IntRange(min=20),
-    metavar="N",
-    help="Train on the first N training images only (quick runs).",
+@int_option("--limit", None, "Train on the first N training images only.", min=20, metavar="N")
+@float_option(
+    "--validation-split", 0.1, "Fraction held out for early stopping.", min=0.01, max=0.49
 )
-@click.option(
-    "--validation-split",
-    type=click.FloatRange(0.01, 0.49),
-    default=0.1,
-    show_default=True,
-    help="Fraction of training images held out for early stopping.",
-)
-@click.option(
-    "--patience",
-    type=click.IntRange(min=1),
-    help="Epochs without validation improvement before stopping early [preset's default].",
-)
-@click.option(
-    "--seed",
-    type=int,
-    default=DEFAULT_SEED,
-    show_default=True,
-    help="Seed for shuffling, initialisation and augmentation.",
-)
-@data_dir_option
+@int_option("--patience", None, "Epochs without improvement before stopping [preset's].", min=1)
+@seed_option(DEFAULT_SEED, "Seed for shuffling, initialisation and augmentation.")
+@data_dir_option()
 @click.option("--no-download", is_flag=True, help="Fail instead of downloading MNIST.")
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("artifacts"),
-    show_default=True,
-    help="Output folder.",
-)
+@out_dir_option(Path("artifacts"))
 @click.option("--quiet", is_flag=True, help="No Keras progress output.")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@json_option()
 def main(
     preset: str,
     hidden: tuple[int, ...] | None,

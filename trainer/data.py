@@ -2,14 +2,14 @@
 
 Search order (first hit wins):
 
-1. an explicit ``data_dir`` (``--data-dir``),
-2. the ``DIGITS_DATA_DIR`` environment variable,
-3. the user cache directory (``platformdirs.user_cache_dir("digits-edge")``),
-4. Keras's cache, ``~/.keras/datasets/mnist.npz``,
-5. a download of Keras's public ``mnist.npz`` into the user cache (sha256-checked).
+1. an explicit ``data_dir`` (the commands' ``--data-dir``, which click also reads
+   from the ``DIGITS_DATA_DIR`` environment variable),
+2. the user cache directory (``platformdirs.user_cache_dir("digits-edge")``),
+3. Keras's cache, ``~/.keras/datasets/mnist.npz``,
+4. a download of Keras's public ``mnist.npz`` into the user cache (sha256-checked).
 
 A directory may hold the four IDX files (gzipped or raw, official names) or an
-``mnist.npz``. A folder the user names explicitly (1 or 2) must hold the data:
+``mnist.npz``. A folder the user names explicitly (1) must hold the data:
 we fail with a clear error rather than quietly reading something else.
 Numpy only; TensorFlow is never imported here.
 """
@@ -17,7 +17,6 @@ Numpy only; TensorFlow is never imported here.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 from pathlib import Path
 
 from trainer.download import (
@@ -29,7 +28,6 @@ from trainer.download import (
 from trainer.errors import DataNotFoundError, DownloadError
 from trainer.mnist_files import MnistData, read_idx_split, read_npz
 
-ENV_DATA_DIR = "DIGITS_DATA_DIR"
 NPZ_NAME = "mnist.npz"
 # (images, labels) stems of each split; files may end in .gz or not and use '-' or '.' before idx.
 _IDX_STEMS = {
@@ -98,7 +96,6 @@ def load_from_dir(directory: str | os.PathLike[str]) -> MnistData:
 def load_mnist(
     data_dir: str | os.PathLike[str] | None = None,
     *,
-    environ: Mapping[str, str] | None = None,
     cache_dir: str | os.PathLike[str] | None = None,
     keras_cache: str | os.PathLike[str] | None = None,
     download: bool = True,
@@ -111,15 +108,8 @@ def load_mnist(
     Every location parameter exists so tests (and unusual setups) can redirect
     the search; the defaults are what users get.
     """
-    environ = os.environ if environ is None else environ
     if data_dir is not None:
         return load_from_dir(data_dir)
-    env_dir = environ.get(ENV_DATA_DIR)
-    if env_dir:
-        try:
-            return load_from_dir(env_dir)
-        except DataNotFoundError as e:
-            raise DataNotFoundError(f"{ENV_DATA_DIR}={env_dir}: {e}") from e
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     if has_mnist(cache):
         return load_from_dir(cache)

@@ -6,7 +6,6 @@ module (e.g. for ``--help``) stays instant.
 
 from __future__ import annotations
 
-import os
 import platform
 import time
 from dataclasses import asdict, dataclass, field
@@ -16,14 +15,13 @@ from typing import Any
 import numpy as np
 
 from edge_runtime.fileio import atomic_path, write_json_atomic
-from edge_runtime.native_log import import_tensorflow
 from trainer.errors import TrainingError
 from trainer.metrics import accuracy, confusion_matrix, per_class_scores
 from trainer.mnist_files import MnistData, MnistSplit
 from trainer.models import ModelSpec, build_model
 from trainer.plots import write_training_plots
+from trainer.tfenv import DEFAULT_SEED, import_tensorflow
 
-DEFAULT_SEED = 1999
 MODEL_FILE = "model.keras"
 
 
@@ -184,7 +182,6 @@ def train(data: MnistData, options: TrainOptions) -> TrainResult:
     plots. Each file is written atomically.
     """
     options.check()
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
         import_tensorflow()
         import keras
