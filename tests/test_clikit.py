@@ -47,7 +47,8 @@ def test_a_missing_data_dir_names_the_variable(tmp_path: Path) -> None:
 
 
 def test_ranges_and_defaults_are_enforced() -> None:
-    assert json.loads(CliRunner().invoke(_echo, []).output) == {
+    unset = {"DIGITS_DATA_DIR": None}
+    assert json.loads(CliRunner().invoke(_echo, [], env=unset).output) == {
         "data_dir": "None",
         "runs": 3,
         "drop": None,

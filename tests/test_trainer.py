@@ -127,9 +127,14 @@ def test_cli_without_data_fails_clearly(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         train_cli, ["--data-dir", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o")]
     )
-    assert result.exit_code == 1
-    assert "Error: MNIST folder" in result.output and "does not exist" in result.output
+    assert result.exit_code == 2  # a bad option value: click's usage error
+    assert "--data-dir" in result.output and "does not exist" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = CliRunner().invoke(train_cli, ["--data-dir", str(empty), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1
+    assert f"Error: {empty} holds no MNIST" in result.output
     assert not (tmp_path / "o").exists()
 
 
