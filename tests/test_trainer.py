@@ -13,6 +13,7 @@ from conftest import write_idx_set
 from trainer.cli import main as train_cli
 from trainer.errors import TrainingError
 from trainer.models import PRESETS, build_model, parse_hidden
+from trainer.tfenv import DEFAULT_SEED
 
 pytest.importorskip("keras", reason="training tests need the 'train' extra (TensorFlow + Keras)")
 
@@ -37,7 +38,7 @@ def test_slice_training_beats_90_percent_on_full_test_set(trained, mnist) -> Non
     assert metrics["test_accuracy"] > 0.90
     assert summary["test_accuracy"] == metrics["test_accuracy"]
     assert metrics["train_images"] + metrics["validation_images"] == 5000
-    assert metrics["seed"] == 1999 and metrics["preset"] == "mlp-128-64"
+    assert metrics["seed"] == DEFAULT_SEED and metrics["preset"] == "mlp-128-64"
     matrix = np.array(metrics["confusion_matrix"])
     assert matrix.sum() == 10000
     assert np.trace(matrix) / 10000 == pytest.approx(metrics["test_accuracy"], abs=1e-6)
