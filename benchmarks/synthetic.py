@@ -1,9 +1,19 @@
-"""Synthetic "camera" images made from real MNIST test digits, with known answers.
+"""Synthetic photos of real MNIST test digits, with known answers: the one image generator.
 
-Each digit is enlarged, inverted to dark ink on light paper, placed off-centre
-on a 640×480 page with paper texture and noise, lit unevenly, rotated a
-little, blurred and JPEG-compressed — what a webcam pointed at a notepad sees.
-Used by the tests (accuracy floor) and by the benchmarks (the accuracy figure).
+Used by the tests and the benchmarks. Two families:
+
+* ``camera_page`` / ``number_page`` / ``hard_page`` — what a phone or webcam
+  sees: paper texture, uneven light, blur, noise, JPEG; ``hard_page`` adds the
+  failures seen on real photos, each switchable by name (:data:`HARD_CASES`):
+  hard-edged cast shadows, light falloff, small writing in a big frame,
+  perspective, pencil, touching digits, other marks around the number
+  (underline, box, scribbles, the paper's edge) and patterned backgrounds.
+* input kinds (``squared_paper``, ``thin_pen``, ``filling_image``,
+  ``dark_screen``, ``alpha_only_png``, ``tiny_scan``, ``on_page``) — one
+  property each, for focused tests.
+
+Every function is deterministic in its ``seed``. Digits come from the caller
+(real MNIST), so the handwriting is real; only the photography is simulated.
 """
 
 from __future__ import annotations
@@ -14,6 +24,16 @@ import cv2
 import numpy as np
 
 PAGE_SIZE = (480, 640)  # (height, width)
+HARD_CASES = (
+    "shadow",
+    "falloff",
+    "small",
+    "perspective",
+    "pencil",
+    "touching",
+    "marks",
+    "pattern",
+)
 
 
 @dataclass(frozen=True)
@@ -31,21 +51,21 @@ class CameraStyle:
 DEFAULT_STYLE = CameraStyle()
 
 
+# -- paper, light and camera ------------------------------------------------------------------
+
+
 def _paper(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
     height, width = shape
-    base = rng.uniform(190, 240)
     coarse = cv2.resize(
         rng.normal(0, 6, (height // 40 + 2, width // 40 + 2)),
         (width, height),
         interpolation=cv2.INTER_CUBIC,
     )
-    fine = rng.normal(0, 3, shape)
-    return base + coarse + fine
+    return rng.uniform(190, 240) + coarse + rng.normal(0, 3, shape)
 
 
-def _lighting(rng: np.random.Generator, shape: tuple[int, int], style: CameraStyle) -> np.ndarray:
+def _ramp(rng: np.random.Generator, shape: tuple[int, int], low: float, high: float):
     height, width = shape
-    low, high = style.light_range
     angle = rng.uniform(0, 2 * np.pi)
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
     ramp = np.cos(angle) * xs / width + np.sin(angle) * ys / height
@@ -53,24 +73,9 @@ def _lighting(rng: np.random.Generator, shape: tuple[int, int], style: CameraSty
     return low + (high - low) * ramp
 
 
-def _place(page: np.ndarray, ink: np.ndarray, top: int, left: int, darkness: float) -> np.ndarray:
-    height, width = ink.shape
-    region = page[top : top + height, left : left + width]
-    alpha = ink.astype(np.float32) / 255.0
-    page[top : top + height, left : left + width] = region * (1 - darkness * alpha)
-    return page
-
-
-def _scaled_digit(digit: np.ndarray, height: int, rng: np.random.Generator, style: CameraStyle):
-    size = max(8, round(height * 28 / 20))  # MNIST digits fill 20 of 28 px
-    big = cv2.resize(digit, (size, size), interpolation=cv2.INTER_CUBIC)
-    angle = rng.uniform(-style.rotation_deg, style.rotation_deg)
-    matrix = cv2.getRotationMatrix2D((size / 2, size / 2), angle, 1.0)
-    return cv2.warpAffine(big, matrix, (size, size), flags=cv2.INTER_LINEAR)
-
-
 def _finish(page: np.ndarray, rng: np.random.Generator, style: CameraStyle) -> np.ndarray:
-    page = page * _lighting(rng, page.shape, style)
+    """Uneven light, blur, noise, a colour cast and JPEG: the camera's part."""
+    page = page * _ramp(rng, page.shape, *style.light_range)
     page = cv2.GaussianBlur(page, (0, 0), rng.uniform(*style.blur_sigma))
     page = page + rng.normal(0, style.noise_sigma, page.shape)
     gray = np.clip(page, 0, 255).astype(np.uint8)
@@ -82,35 +87,46 @@ def _finish(page: np.ndarray, rng: np.random.Generator, style: CameraStyle) -> n
     return bgr if decoded is None else np.asarray(decoded)
 
 
+def _place(page: np.ndarray, ink: np.ndarray, top: int, left: int, darkness: float) -> np.ndarray:
+    """Darken ``page`` by ``ink`` (0-255 alpha) at (top, left), clipped to the page."""
+    height, width = ink.shape
+    top0, left0 = max(0, top), max(0, left)
+    bottom, right = min(page.shape[0], top + height), min(page.shape[1], left + width)
+    if bottom <= top0 or right <= left0:
+        return page
+    alpha = ink[top0 - top : bottom - top, left0 - left : right - left].astype(np.float32) / 255
+    page[top0:bottom, left0:right] *= 1 - darkness * alpha
+    return page
+
+
+def _scaled_digit(digit: np.ndarray, height: int, rng: np.random.Generator, style: CameraStyle):
+    size = max(8, round(height * 28 / 20))  # MNIST digits fill 20 of 28 px
+    big = cv2.resize(digit, (size, size), interpolation=cv2.INTER_CUBIC)
+    angle = rng.uniform(-style.rotation_deg, style.rotation_deg)
+    matrix = cv2.getRotationMatrix2D((size / 2, size / 2), angle, 1.0)
+    return cv2.warpAffine(big, matrix, (size, size), flags=cv2.INTER_LINEAR)
+
+
+def _tight_digit(digit: np.ndarray, height: int, rng: np.random.Generator) -> np.ndarray:
+    """The digit's ink cropped tight, scaled to ``height`` px tall, slanted a little."""
+    ys, xs = np.nonzero(digit > 20)
+    tight = digit[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    width = max(2, round(tight.shape[1] * height / tight.shape[0]))
+    big = cv2.resize(tight, (width, height), interpolation=cv2.INTER_CUBIC)
+    shear = rng.uniform(-0.12, 0.12)
+    pad = int(abs(shear) * height) + 2
+    matrix = np.float32([[1, shear, pad - shear * height / 2], [0, 1, 0]])
+    return cv2.warpAffine(big, matrix, (width + 2 * pad, height), flags=cv2.INTER_LINEAR)
+
+
 def camera_page(digit: np.ndarray, seed: int, style: CameraStyle = DEFAULT_STYLE) -> np.ndarray:
     """One BGR 640×480 page showing ``digit`` (an MNIST 28×28 image) like a webcam would."""
     rng = np.random.default_rng(seed)
     page = _paper(rng, PAGE_SIZE)
     ink = _scaled_digit(digit, int(rng.integers(*style.digit_height)), rng, style)
-    height, width = ink.shape
-    top = int(rng.integers(10, PAGE_SIZE[0] - height - 10))
-    left = int(rng.integers(10, PAGE_SIZE[1] - width - 10))
+    top = int(rng.integers(10, PAGE_SIZE[0] - ink.shape[0] - 10))
+    left = int(rng.integers(10, PAGE_SIZE[1] - ink.shape[1] - 10))
     page = _place(page, ink, top, left, darkness=rng.uniform(0.6, 0.85))
-    return _finish(page, rng, style)
-
-
-def number_page(
-    digits: list[np.ndarray], seed: int, style: CameraStyle = DEFAULT_STYLE
-) -> np.ndarray:
-    """A BGR 640×480 page with several MNIST digits written left to right (a number)."""
-    rng = np.random.default_rng(seed)
-    page = _paper(rng, PAGE_SIZE)
-    count = len(digits)
-    slot = (PAGE_SIZE[1] - 40) // max(count, 1)
-    height = int(min(slot * 0.9, float(rng.integers(90, 150))))
-    top = int(rng.integers(20, PAGE_SIZE[0] - height * 28 // 20 - 20))
-    darkness = rng.uniform(0.65, 0.85)
-    for index, digit in enumerate(digits):
-        ink = _scaled_digit(digit, height, rng, CameraStyle(rotation_deg=4.0))
-        # MNIST digits have ~4 px of empty margin on each side of 28: overlap margins a little.
-        left = 20 + index * slot + int(rng.integers(0, max(1, slot - ink.shape[1])))
-        left = min(left, PAGE_SIZE[1] - ink.shape[1] - 1)
-        page = _place(page, ink, top + int(rng.integers(-8, 8)), left, darkness)
     return _finish(page, rng, style)
 
 
@@ -120,3 +136,290 @@ def camera_set(
     """``count`` camera pages of the first ``count`` digits, and their labels."""
     pages = [camera_page(images[i], seed=seed * 100_003 + i) for i in range(count)]
     return pages, labels[:count].copy()
+
+
+# -- numbers and the hard cases ---------------------------------------------------------------
+
+
+def _inks(digits, rng, height, pencil=False) -> list[np.ndarray]:
+    """Each digit as ink (0-255) ``height`` px tall; pencil is faint, thin and grainy."""
+    inks = []
+    for digit in digits:
+        ink = _tight_digit(digit, height, rng)
+        if pencil:
+            grain = rng.uniform(0.45, 1.0, ink.shape)
+            ink = (cv2.erode(ink, np.ones((2, 2), np.uint8)) * grain).astype(np.uint8)
+        inks.append(ink)
+    return inks
+
+
+def _write(page, inks, rng, left, top, gaps, darkness) -> list[tuple[int, int, int, int]]:
+    """Write ``inks`` left to right with ``gaps`` (px, < 0: strokes overlap) between them."""
+    x, boxes = left, []
+    for ink, gap in zip(inks, gaps, strict=True):
+        height = ink.shape[0]
+        y = top + int(rng.integers(-height // 12, height // 12 + 1))
+        _place(page, ink, y, x, darkness * rng.uniform(0.9, 1.05))
+        boxes.append((x, y, ink.shape[1], height))
+        x += ink.shape[1] + gap
+    return boxes
+
+
+def _shadow(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
+    """A hard-edged cast shadow (a hand or phone): a polygon 35-60% darker, barely blurred."""
+    height, width = shape
+    corners = rng.integers(0, 4)
+    xs = rng.uniform(0.2, 0.8, 2) * width
+    poly = np.array(
+        [[xs[0], 0], [xs[1], height], [width * (corners % 2), height], [width * (corners % 2), 0]],
+        np.int32,
+    )
+    mask = np.zeros(shape, np.float32)
+    cv2.fillPoly(mask, [poly], 1.0)
+    mask = cv2.GaussianBlur(mask, (0, 0), rng.uniform(0.8, 3.0))
+    return 1.0 - rng.uniform(0.35, 0.6) * mask
+
+
+def _falloff(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
+    """Light falling off from a lamp's spot: bright centre, corners down to 40-70%."""
+    height, width = shape
+    cy, cx = rng.uniform(0.2, 0.8) * height, rng.uniform(0.2, 0.8) * width
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    distance = np.hypot((ys - cy) / height, (xs - cx) / width) / 0.9
+    return 1.0 - rng.uniform(0.3, 0.6) * np.clip(distance, 0, 1) ** 1.5
+
+
+def _pattern(page: np.ndarray, rng: np.random.Generator) -> None:
+    """A cheque-like guilloche of light wavy lines, or a dotted/squared grid."""
+    height, width = page.shape
+    shade = rng.uniform(0.12, 0.3)
+    layer = np.zeros(page.shape, np.uint8)
+    if rng.random() < 0.6:
+        period, amplitude = rng.uniform(20, 60), rng.uniform(4, 14)
+        xs = np.arange(width)
+        for y0 in range(0, height, int(rng.integers(7, 14))):
+            ys = y0 + amplitude * np.sin(2 * np.pi * xs / period + y0 / 9)
+            points = np.stack([xs, ys], 1).astype(np.int32)
+            cv2.polylines(layer, [points], False, 255, 1, cv2.LINE_AA)
+    else:
+        step = int(rng.integers(12, 30))
+        layer[::step, :], layer[:, ::step] = 255, 255
+    _place(page, layer, 0, 0, shade)
+
+
+def _marks(page: np.ndarray, rng: np.random.Generator, box, darkness: float) -> None:
+    """Non-digit ink near the number: underline, frame, scribbled words, dots, paper edge."""
+    x0, y0, x1, y1 = box
+    height, width = page.shape
+    layer = np.zeros(page.shape, np.uint8)
+    stroke = max(1, (y1 - y0) // 14)
+    if rng.random() < 0.5:
+        y = min(height - 2, y1 + int(rng.integers(3, 12)))
+        cv2.line(layer, (x0 - 10, y), (x1 + 10, y + int(rng.integers(-6, 7))), 255, stroke)
+    else:
+        cv2.rectangle(layer, (x0 - 20, y0 - 20), (x1 + 20, y1 + 20), 255, stroke)
+    for _ in range(int(rng.integers(1, 4))):  # scribbled "words" on other lines
+        cx, cy = int(rng.uniform(0.1, 0.7) * width), int(rng.uniform(0.05, 0.95) * height)
+        if y0 - 30 < cy < y1 + 30:
+            continue
+        xs = cx + np.cumsum(rng.uniform(2, 6, 40))
+        ys = cy + 6 * np.sin(np.arange(40) * rng.uniform(0.8, 1.6))
+        cv2.polylines(layer, [np.stack([xs, ys], 1).astype(np.int32)], False, 255, stroke)
+    for _ in range(int(rng.integers(0, 6))):
+        cv2.circle(layer, (int(rng.integers(width)), int(rng.integers(height))), stroke, 255, -1)
+    _place(page, layer, 0, 0, darkness)
+    if rng.random() < 0.5:  # the paper ends: dark table beyond one edge
+        edge = int(rng.uniform(0.02, 0.08) * width)
+        page[:, :edge] *= rng.uniform(0.2, 0.4)
+
+
+def hard_page(
+    digits: list[np.ndarray], seed: int, cases: tuple[str, ...] = HARD_CASES
+) -> np.ndarray:
+    """A BGR photo of the number written with ``digits``, with the named hard cases applied.
+
+    ``small`` makes a 1600×1200 frame with 28-60 px tall writing; otherwise
+    the frame is 640×480. ``touching`` writes the digits with overlapping
+    strokes; ``perspective`` photographs the page at an angle.
+    """
+    unknown = set(cases) - set(HARD_CASES)
+    if unknown:
+        raise ValueError(f"unknown hard cases {sorted(unknown)}; choose from {HARD_CASES}")
+    rng = np.random.default_rng(seed)
+    shape = (1200, 1600) if "small" in cases else PAGE_SIZE
+    page = _paper(rng, shape)
+    if "pattern" in cases:
+        _pattern(page, rng)
+    height = int(rng.integers(28, 60)) if "small" in cases else int(rng.integers(50, 110))
+    height = min(height, int(shape[1] * 0.8 / (0.8 * len(digits) + 0.5)))
+    pencil = "pencil" in cases
+    inks = _inks(digits, rng, height, pencil)
+    spacing = (-0.22, -0.08) if "touching" in cases else (0.05, 0.45)
+    gaps = [int(rng.uniform(*spacing) * height) for _ in inks]
+    width = sum(ink.shape[1] for ink in inks) + sum(gaps[:-1])
+    left = int(rng.integers(20, max(21, shape[1] - width - 20)))
+    top = int(rng.integers(40, shape[0] - height - 40))
+    darkness = rng.uniform(0.3, 0.45) if pencil else rng.uniform(0.6, 0.85)
+    boxes = _write(page, inks, rng, left, top, gaps, darkness)
+    if "marks" in cases:
+        right = max(x + w for x, _, w, _ in boxes)
+        _marks(page, rng, (left, top, right, top + height), darkness)
+    if "shadow" in cases:
+        page *= _shadow(rng, shape)
+    if "falloff" in cases:
+        page *= _falloff(rng, shape)
+    if "perspective" in cases:
+        h, w = shape
+        src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+        dst = (src + rng.uniform(-0.1, 0.1, (4, 2)) * [w, h]).astype(np.float32)
+        matrix = cv2.getPerspectiveTransform(src, dst)
+        page = cv2.warpPerspective(page, matrix, (w, h), borderMode=cv2.BORDER_REPLICATE)
+    style = CameraStyle(light_range=(0.8, 1.05), blur_sigma=(0.5, 1.2), noise_sigma=4.0)
+    return _finish(page, rng, style)
+
+
+def number_page(
+    digits: list[np.ndarray], seed: int, style: CameraStyle = DEFAULT_STYLE
+) -> np.ndarray:
+    """A BGR 640×480 page with the digits written as one number, nothing hard about it."""
+    return hard_page(digits, seed, cases=())
+
+
+def hard_set(
+    images: np.ndarray,
+    labels: np.ndarray,
+    count: int,
+    seed: int = 0,
+    cases: tuple[str, ...] | None = None,
+) -> list[tuple[np.ndarray, str]]:
+    """``count`` (page, number text) pairs of 1-6 random test digits, leading zeros included.
+
+    Each page draws each hard case with probability 0.35 (``cases=None``) or
+    uses exactly ``cases``.
+    """
+    rng = np.random.default_rng(seed)
+    pairs = []
+    for index in range(count):
+        picked = rng.integers(0, len(images), int(rng.integers(1, 7)))
+        chosen = tuple(c for c in HARD_CASES if rng.random() < 0.35) if cases is None else cases
+        page = hard_page([images[i] for i in picked], seed * 1_000_003 + index, chosen)
+        pairs.append((page, "".join(str(int(labels[i])) for i in picked)))
+    return pairs
+
+
+# -- input kinds: one property each, for focused tests ----------------------------------------
+
+
+def ink_on_paper(digit: np.ndarray, side: int, paper: int = 235, ink: int = 30) -> np.ndarray:
+    """An MNIST digit enlarged to ``side`` px as dark ink on light paper (gray uint8)."""
+    big = cv2.resize(digit, (side, side), interpolation=cv2.INTER_CUBIC).astype(np.float32) / 255
+    return np.clip(paper - (paper - ink) * big, 0, 255).astype(np.uint8)
+
+
+def on_page(
+    digit: np.ndarray, page_shape=(480, 640), side=180, top=140, left=240, paper: int = 235
+) -> np.ndarray:
+    """A gray page with the digit as ink at (top, left)."""
+    page = np.full(page_shape, paper, np.uint8)
+    patch = ink_on_paper(digit, side, paper=paper)
+    page[top : top + side, left : left + side] = np.minimum(
+        page[top : top + side, left : left + side], patch
+    )
+    return page
+
+
+def squared_paper(digit: np.ndarray, spacing: int = 32, ruled_only: bool = False) -> np.ndarray:
+    """BGR page of light-blue squared (or ruled) paper with the digit written over the grid."""
+    page = np.full((480, 640, 3), (245, 240, 235), np.uint8)
+    line_colour = (220, 170, 120)  # light blue in BGR
+    for y in range(spacing // 2, 480, spacing):
+        cv2.line(page, (0, y), (639, y), line_colour, 2)
+    if not ruled_only:
+        for x in range(spacing // 2, 640, spacing):
+            cv2.line(page, (x, 0), (x, 479), line_colour, 2)
+    ink = cv2.resize(digit, (200, 200), interpolation=cv2.INTER_CUBIC).astype(np.float32) / 255
+    region = page[140:340, 220:420].astype(np.float32)
+    pen = np.array([90, 40, 20], np.float32)  # dark blue ballpoint
+    page[140:340, 220:420] = (region * (1 - ink[..., None]) + pen * ink[..., None]).astype(np.uint8)
+    return page
+
+
+def skeleton(mask: np.ndarray) -> np.ndarray:
+    """Zhang-Suen thinning of a binary mask to one-pixel-wide lines (vectorised numpy)."""
+    image = (mask > 0).astype(np.uint8)
+    changed = True
+    while changed:
+        changed = False
+        for step in (0, 1):
+            padded = np.pad(image, 1)
+            p2, p3, p4 = padded[:-2, 1:-1], padded[:-2, 2:], padded[1:-1, 2:]
+            p5, p6, p7 = padded[2:, 2:], padded[2:, 1:-1], padded[2:, :-2]
+            p8, p9 = padded[1:-1, :-2], padded[:-2, :-2]
+            ring = [p2, p3, p4, p5, p6, p7, p8, p9, p2]
+            neighbours = sum(ring[:8])
+            transitions = sum((ring[i] == 0) & (ring[i + 1] == 1) for i in range(8))
+            if step == 0:
+                keep_a, keep_b = p2 * p4 * p6, p4 * p6 * p8
+            else:
+                keep_a, keep_b = p2 * p4 * p8, p2 * p6 * p8
+            remove = (
+                (image == 1)
+                & (neighbours >= 2)
+                & (neighbours <= 6)
+                & (transitions == 1)
+                & (keep_a == 0)
+                & (keep_b == 0)
+            )
+            if remove.any():
+                image[remove] = 0
+                changed = True
+    return image * 255
+
+
+def thin_pen(digit: np.ndarray, canvas: int = 1200, stroke_px: int = 2) -> np.ndarray:
+    """A real MNIST digit redrawn as a thin pen line (``stroke_px`` wide) on a large white page.
+
+    The enlarged digit is thinned to its skeleton, so the handwriting is real
+    but the stroke is far thinner, relative to the digit, than MNIST's.
+    """
+    side = canvas // 2
+    big = cv2.resize(digit, (side, side), interpolation=cv2.INTER_CUBIC)
+    line = skeleton(big > 128)
+    if stroke_px > 1:
+        line = cv2.dilate(line, np.ones((stroke_px, stroke_px), np.uint8))
+    page = np.full((canvas, canvas), 255, np.uint8)
+    offset = canvas // 4
+    page[offset : offset + side, offset : offset + side] = 255 - line
+    return page
+
+
+def filling_image(digit: np.ndarray, height: int = 200) -> np.ndarray:
+    """Dark ink on white cropped tight: the digit fills the image and touches all its edges."""
+    ys, xs = np.nonzero(digit > 30)
+    tight = digit[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1].astype(np.float32) / 255
+    width = max(8, round(tight.shape[1] * height / tight.shape[0]))
+    big = cv2.resize(tight, (width, height), interpolation=cv2.INTER_CUBIC)
+    return np.clip(235 - 205 * big, 0, 255).astype(np.uint8)
+
+
+def dark_screen(digit: np.ndarray) -> np.ndarray:
+    """Light strokes on a dark, slightly noisy screen (BGR)."""
+    rng = np.random.default_rng(0)
+    page = np.full((360, 480), 25, np.float32) + rng.normal(0, 3, (360, 480))
+    big = cv2.resize(digit, (160, 160), interpolation=cv2.INTER_CUBIC).astype(np.float32)
+    page[100:260, 160:320] = np.maximum(page[100:260, 160:320], big * 0.85)
+    gray = np.clip(page, 0, 255).astype(np.uint8)
+    return cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
+
+
+def alpha_only_png(digit: np.ndarray, colour: int = 0) -> np.ndarray:
+    """BGRA image whose colour channels are uniform and whose strokes live only in alpha."""
+    big = cv2.resize(digit, (112, 112), interpolation=cv2.INTER_CUBIC)
+    bgra = np.full((112, 112, 4), colour, np.uint8)
+    bgra[:, :, 3] = big
+    return bgra
+
+
+def tiny_scan(digit: np.ndarray, side: int = 16) -> np.ndarray:
+    """A tiny dark-on-light scan (e.g. 16×16)."""
+    return ink_on_paper(cv2.resize(digit, (side, side), interpolation=cv2.INTER_AREA), side)

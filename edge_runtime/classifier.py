@@ -5,58 +5,66 @@
 >>> prediction = classifier.classify("photo.jpg")  # doctest: +SKIP
 >>> prediction.digit, prediction.confidence        # doctest: +SKIP
 (7, 0.998)
+
+Every method is load → :func:`edge_runtime.preprocess.prepare` → predict;
+the only decision the classifier makes itself is which segmentation of a
+blob of touching digits its model reads best.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from edge_runtime.errors import DigitsError
 from edge_runtime.formats import BUNDLED_FORMAT
 from edge_runtime.image_io import ImageInput, load_image
 from edge_runtime.interpreter import TFLiteModel
+from edge_runtime.pixels import MNIST_SIDE
 from edge_runtime.preprocess import (
     DEFAULT_OPTIONS,
-    MNIST_SIDE,
+    Candidate,
     DigitCrop,
+    NoDigit,
+    Prepared,
     PreprocessOptions,
-    find_digits,
-    largest_digit,
-    to_gray,
+    prepare,
 )
-from edge_runtime.results import Box, NumberReading, Prediction
+from edge_runtime.results import Box, NumberReading, Prediction, Rejected
 
 BUNDLED_MODEL = BUNDLED_FORMAT.file_name
-_FULL_MNIST_BOX = Box(0, 0, MNIST_SIDE, MNIST_SIDE)
+WIDE_PENALTY = 2.0
+"""Log-score penalty per unit of aspect ratio above 1 for reading a blob as ONE digit."""
+PIECE_PENALTY = 0.5
+"""Log-score penalty per extra piece, so a confident single digit is not split for nothing."""
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """Everything :meth:`DigitClassifier.inspect` saw: for debug views and ``--json``.
+
+    ``reading`` is the most prominent number (what :meth:`~DigitClassifier.read_number`
+    returns); ``numbers`` all of them; ``model_inputs`` the 28×28 images the model
+    read for ``reading``, one per digit; ``rejected`` the ink that was not read
+    as digits, with reasons (boxes in the input image's pixels).
+    """
+
+    reading: NumberReading
+    numbers: tuple[NumberReading, ...] = ()
+    model_inputs: tuple[np.ndarray, ...] = ()
+    rejected: tuple[Rejected, ...] = ()
 
 
 def bundled_model_path() -> Path:
     """Path of the int8 model shipped inside the package (see edge_runtime/models/README.md)."""
     return Path(str(resources.files("edge_runtime") / "models" / BUNDLED_MODEL))
-
-
-def is_mnist_like(gray: np.ndarray, min_contrast: int = DEFAULT_OPTIONS.min_contrast) -> bool:
-    """True for a 28×28 image already in MNIST form (white digit on a black background).
-
-    Such images go to the model untouched, as MNIST's own do: mostly black
-    pixels, a black outer ring, and some ink.
-    """
-    if gray.shape != (MNIST_SIDE, MNIST_SIDE):
-        return False
-    # OpenCV's reductions cost a third of numpy's on 784 pixels; this runs for every image.
-    last = MNIST_SIDE - 1  # rows/columns 0 and 27: the outer ring, without copying
-    ring_ink = cv2.minMaxLoc(gray[::last])[1] + cv2.minMaxLoc(gray[:, ::last])[1]
-    if ring_ink >= 2 * min_contrast:
-        return False
-    mean = cv2.mean(gray)[0]  # MNIST digits average ~33; dark ink on white paper ~200
-    return bool(0 < mean < 2 * min_contrast)
 
 
 class DigitClassifier:
@@ -135,28 +143,31 @@ class DigitClassifier:
 
     # -- any image -----------------------------------------------------------------------------
 
-    def digit_crop(self, image: ImageInput) -> DigitCrop | str:
-        """The MNIST-form crop the model will see for ``image``, or the reason there is none."""
-        array = load_image(image)
-        gray = to_gray(array)
-        if is_mnist_like(gray, self.preprocess.min_contrast):
-            return DigitCrop(gray, _FULL_MNIST_BOX)
-        crops, reason = find_digits(gray, self.preprocess)
-        if not crops:
-            return reason or "no digit"
-        return largest_digit(crops)
+    @property
+    def preprocess(self) -> PreprocessOptions:
+        """The preprocessing options (set at construction, or assign new ones)."""
+        return self._preprocess
+
+    @preprocess.setter
+    def preprocess(self, options: PreprocessOptions) -> None:
+        self._preprocess = options
+        self._single = replace(options, split_touching=False)
+
+    def prepare(self, image: ImageInput, *, single: bool = False) -> Prepared | NoDigit:
+        """Load ``image`` and :func:`~edge_runtime.preprocess.prepare` it with these options."""
+        return prepare(load_image(image), self._single if single else self._preprocess)
+
+    def digit_crop(self, image: ImageInput) -> DigitCrop | None:
+        """The MNIST-form crop :meth:`classify` gives the model for ``image`` (None: no digit)."""
+        prepared = self.prepare(image, single=True)
+        return None if isinstance(prepared, NoDigit) else prepared.largest()
 
     def classify(self, image: ImageInput) -> Prediction:
         """Classify the (largest) digit in ``image``; ``digit`` is None when there is none."""
-        if (
-            isinstance(image, np.ndarray)
-            and image.dtype == np.uint8
-            and is_mnist_like(image, self.preprocess.min_contrast)
-        ):  # fast path: already what the model eats
-            return self._predict_one(image, _FULL_MNIST_BOX)
-        crop = self.digit_crop(image)
-        if isinstance(crop, str):
-            return Prediction(digit=None, confidence=0.0, reason=crop)
+        prepared = self.prepare(image, single=True)
+        if isinstance(prepared, NoDigit):
+            return Prediction(digit=None, confidence=0.0, reason=prepared.reason)
+        crop = prepared.largest()
         return self._predict_one(crop.pixels, crop.box)
 
     def classify_batch(self, images: Sequence[ImageInput]) -> list[Prediction]:
@@ -165,42 +176,80 @@ class DigitClassifier:
         A bad item does not stop the batch: it comes back as a Prediction with
         ``digit=None`` and the error in ``reason``.
         """
-        crops: list[DigitCrop | str] = []
+        found: list[DigitCrop] = []
+        slots: list[DigitCrop | str] = []
         for image in images:
             try:
-                crops.append(self.digit_crop(image))
+                prepared = self.prepare(image, single=True)
             except DigitsError as e:
-                crops.append(f"error: {e}")
-        found = [crop for crop in crops if not isinstance(crop, str)]
+                slots.append(f"error: {e}")
+                continue
+            if isinstance(prepared, NoDigit):
+                slots.append(prepared.reason)
+            else:
+                found.append(prepared.largest())
+                slots.append(found[-1])
         predicted = iter(
             self._predictions(np.stack([c.pixels for c in found]), [c.box for c in found])
             if found
             else []
         )
         return [
-            Prediction(digit=None, confidence=0.0, reason=crop)
-            if isinstance(crop, str)
+            Prediction(digit=None, confidence=0.0, reason=slot)
+            if isinstance(slot, str)
             else next(predicted)
-            for crop in crops
+            for slot in slots
         ]
 
     def read_number(self, image: ImageInput) -> NumberReading:
-        """Read every digit in ``image`` left to right (e.g. ``"2026"``), each with its box."""
-        return self.inspect(image)[0]
+        """The most prominent number in ``image``, left to right (e.g. ``"0869"``), with boxes."""
+        return self.inspect(image).reading
 
-    def inspect(self, image: ImageInput) -> tuple[NumberReading, list[np.ndarray]]:
-        """:meth:`read_number` plus the 28×28 inputs the model saw, one per digit (debugging)."""
-        gray = to_gray(load_image(image))
-        if is_mnist_like(gray, self.preprocess.min_contrast):
-            return NumberReading(tuple(self._predictions(gray[np.newaxis], [_FULL_MNIST_BOX]))), [
-                gray
-            ]
-        crops, reason = find_digits(gray, self.preprocess)
-        if not crops:
-            return NumberReading((), reason=reason), []
-        pixels = np.stack([crop.pixels for crop in crops])
-        predictions = self._predictions(pixels, [crop.box for crop in crops])
-        return NumberReading(tuple(predictions)), list(pixels)
+    def read_numbers(self, image: ImageInput) -> list[NumberReading]:
+        """Every number in ``image`` (one per group of digits on a line), most prominent first."""
+        inspection = self.inspect(image)
+        return list(inspection.numbers) or [inspection.reading]
+
+    def inspect(self, image: ImageInput) -> Inspection:
+        """:meth:`read_numbers` plus what the model saw and what was rejected (debugging)."""
+        prepared = self.prepare(image)
+        if isinstance(prepared, NoDigit):
+            return Inspection(NumberReading((), reason=prepared.reason), rejected=prepared.rejected)
+        crops = [
+            crop
+            for number in prepared.numbers
+            for candidate in number.candidates
+            for option in candidate.segmentations
+            for crop in option
+        ]
+        predictions = iter(
+            self._predictions(np.stack([c.pixels for c in crops]), [c.box for c in crops])
+        )
+        numbers, inputs = [], []
+        for number in prepared.numbers:
+            chosen = [self._choose(candidate, predictions) for candidate in number.candidates]
+            digits = tuple(p for option, preds in chosen for p in preds)
+            numbers.append(NumberReading(digits, box=number.box))
+            inputs.append(tuple(c.pixels for option, _ in chosen for c in option))
+        return Inspection(numbers[0], tuple(numbers), inputs[0], prepared.rejected)
+
+    def _choose(
+        self, candidate: Candidate, predictions
+    ) -> tuple[tuple[DigitCrop, ...], list[Prediction]]:
+        """The segmentation of ``candidate`` the model reads best (joint log-confidence)."""
+        best: tuple[tuple[DigitCrop, ...], list[Prediction]] = ((), [])
+        best_score = -math.inf
+        aspect = candidate.box.width / max(1, candidate.box.height)
+        for option in candidate.segmentations:
+            preds = [next(predictions) for _ in option]
+            logs = [math.log(max(p.confidence, 1e-6)) for p in preds]
+            if len(option) == 1:
+                score = logs[0] - WIDE_PENALTY * max(0.0, aspect - 1.0)
+            else:
+                score = sum(logs) / len(logs) - PIECE_PENALTY * (len(option) - 1)
+            if score > best_score:
+                best, best_score = (option, preds), score
+        return best
 
     def close(self) -> None:
         """Release the interpreter (also happens when the object is garbage-collected)."""

@@ -82,6 +82,7 @@ def _reading_json(reading: NumberReading) -> dict[str, Any]:
     return {
         "number": reading.text if reading.digits else None,
         "confidence": round(reading.confidence, 6),
+        "box": asdict(reading.box) if reading.box else None,
         "reason": reading.reason,
         "digits": [_prediction_json(p) for p in reading.digits],
     }
@@ -109,12 +110,16 @@ def classify_files(
         try:
             image = load_image(path)
             if number or debug_dir is not None:
-                reading, inputs = classifier.inspect(image)
+                inspection = classifier.inspect(image)  # preprocessed once, for both uses
             if debug_dir is not None:
-                save_model_view(debug_dir / f"{path.stem}_model_view.png", image, inputs, reading)
+                save_model_view(debug_dir / f"{path.stem}_model_view.png", image, inspection)
             if number:
-                payload: dict[str, Any] = {"path": str(path), **_reading_json(reading)}
-                text = _reading_line(reading)
+                payload: dict[str, Any] = {
+                    "path": str(path),
+                    **_reading_json(inspection.reading),
+                    "numbers": [_reading_json(r) for r in inspection.numbers],
+                }
+                text = _reading_line(inspection.reading)
             else:
                 prediction = classifier.classify(image)
                 payload = {"path": str(path), **_prediction_json(prediction)}
@@ -130,14 +135,17 @@ def classify_files(
     return failed
 
 
-def save_model_view(path: Path, image: Any, inputs: list[Any], reading: NumberReading) -> None:
-    """Write the frame-with-boxes beside the enlarged 28×28 model inputs as a PNG (atomically)."""
+def save_model_view(path: Path, image: Any, inspection: Any) -> None:
+    """Write the frame with digit and rejected boxes beside the enlarged 28×28 model inputs."""
     import cv2
 
     from edge_runtime.fileio import write_bytes_atomic
     from edge_runtime.overlay import model_view
 
-    ok, encoded = cv2.imencode(".png", model_view(image, inputs, reading))
+    picture = model_view(
+        image, list(inspection.model_inputs), inspection.reading, rejected=inspection.rejected
+    )
+    ok, encoded = cv2.imencode(".png", picture)
     if not ok:
         raise ImageError(f"could not encode the debug picture for {path}")
     write_bytes_atomic(path, encoded.tobytes())
@@ -164,12 +172,7 @@ def run_stream(
         for result in run_live(source, classifier, LiveOptions(every=every, max_frames=max_frames)):
             count += 1
             if debug_dir is not None:
-                save_model_view(
-                    debug_dir / f"frame_{result.index:06d}.png",
-                    result.frame,
-                    list(result.model_inputs),
-                    result.reading,
-                )
+                save_model_view(debug_dir / f"frame_{result.index:06d}.png", result.frame, result)
             if show:
                 cv2.imshow(WINDOW, draw_overlay(result.frame, result.reading, result.fps))
                 if cv2.waitKey(1) & 0xFF in (ord("q"), 27):

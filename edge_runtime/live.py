@@ -14,7 +14,7 @@ import numpy as np
 
 from edge_runtime.camera import FrameSource
 from edge_runtime.classifier import DigitClassifier
-from edge_runtime.results import NumberReading
+from edge_runtime.results import NumberReading, Rejected
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,8 @@ class FrameResult:
     fps: float
     process_ms: float
     model_inputs: tuple[np.ndarray, ...] = ()
+    rejected: tuple[Rejected, ...] = ()
+    """Ink that was not read as digits, with reasons (shown in debug views)."""
 
 
 def run_live(
@@ -64,10 +66,18 @@ def run_live(
         if index % options.every:
             continue
         started = time.perf_counter()
-        reading, inputs = classifier.inspect(frame)
+        inspection = classifier.inspect(frame)
         now = time.perf_counter()
         instant = 1.0 / max(now - last, 1e-6)
         fps = instant if classified == 0 else 0.9 * fps + 0.1 * instant
         last = now
         classified += 1
-        yield FrameResult(index, frame, reading, fps, (now - started) * 1000, tuple(inputs))
+        yield FrameResult(
+            index,
+            frame,
+            inspection.reading,
+            fps,
+            (now - started) * 1000,
+            inspection.model_inputs,
+            inspection.rejected,
+        )

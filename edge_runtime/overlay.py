@@ -5,15 +5,17 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
 
-from edge_runtime.results import Box, NumberReading, Prediction
+from edge_runtime.results import Box, NumberReading, Prediction, Rejected
 
 _GREEN = (60, 200, 60)
 _RED = (40, 40, 220)
 _WHITE = (255, 255, 255)
+_ORANGE = (0, 140, 255)
 
 
 def gui_available() -> bool:
@@ -75,14 +77,38 @@ def draw_overlay(frame: np.ndarray, reading: NumberReading, fps: float | None = 
     return canvas
 
 
+def draw_rejected(canvas: np.ndarray, rejected: Sequence[Rejected]) -> None:
+    """Thin orange boxes around ink that was not read as a digit, each with its short reason."""
+    scale = max(0.4, min(canvas.shape[:2]) / 1200)
+    for item in rejected:
+        box = item.box
+        cv2.rectangle(canvas, (box.x, box.y), (box.right, box.bottom), _ORANGE, 1)
+        short = item.reason.split(" (")[0]
+        cv2.putText(
+            canvas,
+            short,
+            (box.x, min(canvas.shape[0] - 2, box.bottom + int(14 * scale / 0.4))),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            scale,
+            _ORANGE,
+            1,
+            cv2.LINE_AA,
+        )
+
+
 def model_view(
     frame: np.ndarray,
     model_inputs: list[np.ndarray],
     reading: NumberReading,
     tile_side: int = 168,
+    rejected: Sequence[Rejected] = (),
 ) -> np.ndarray:
-    """The frame with its boxes beside each 28×28 model input enlarged: what the model sees."""
+    """The frame with its boxes beside each 28×28 model input enlarged: what the model sees.
+
+    Ink that was rejected as "not a digit" is boxed in orange with its reason.
+    """
     annotated = draw_overlay(frame, reading)
+    draw_rejected(annotated, rejected)
     scale = tile_side * 2 / annotated.shape[0] if annotated.shape[0] > tile_side * 2 else 1.0
     if scale != 1.0:
         annotated = cv2.resize(annotated, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)

@@ -53,10 +53,14 @@ class Prediction:
 
 @dataclass(frozen=True)
 class NumberReading:
-    """Several digits read left to right from one image (e.g. ``"2026"``)."""
+    """Several digits read left to right from one image (e.g. ``"2026"``; leading zeros kept).
+
+    ``box`` holds the whole number; ``reason`` says why nothing was read.
+    """
 
     digits: tuple[Prediction, ...] = field(default_factory=tuple)
     reason: str | None = None
+    box: Box | None = None
 
     @property
     def text(self) -> str:
@@ -71,3 +75,11 @@ class NumberReading:
     def confidence(self) -> float:
         """The weakest digit's confidence (0.0 when nothing was found)."""
         return min((p.confidence for p in self.digits), default=0.0)
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A blob of ink that was not read as a digit, and why (e.g. "straight line (…)")."""
+
+    box: Box
+    reason: str

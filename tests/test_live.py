@@ -193,7 +193,8 @@ def test_overlay_and_model_view_shapes(mnist) -> None:
 
     classifier = DigitClassifier()
     page = camera_page(mnist.test.images[0], seed=3)
-    reading, inputs = classifier.inspect(page)
+    inspection = classifier.inspect(page)
+    reading, inputs = inspection.reading, inspection.model_inputs
     drawn = draw_overlay(page, reading, fps=30.0)
     assert drawn.shape == page.shape and not np.array_equal(drawn, page)
     view = model_view(page, inputs, reading)

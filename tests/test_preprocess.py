@@ -5,7 +5,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from imagegen import (
+
+from benchmarks.synthetic import (
     alpha_only_png,
     dark_screen,
     filling_image,
@@ -14,13 +15,13 @@ from imagegen import (
     thin_pen,
     tiny_scan,
 )
-
 from edge_runtime.classifier import DigitClassifier
 from edge_runtime.errors import ImageError
 from edge_runtime.preprocess import (
+    Prepared,
     PreprocessOptions,
     center_by_mass,
-    find_digits,
+    prepare,
     stroke_width,
     to_gray,
 )
@@ -61,9 +62,10 @@ def test_real_input_kinds(classifier, mnist, kind, make, floor) -> None:
 
 
 def test_grid_lines_are_not_ink(classifier, mnist) -> None:
-    crops, reason = find_digits(squared_paper(mnist.test.images[0]))
-    assert reason is None and len(crops) == 1
-    box = crops[0].box
+    prepared = prepare(squared_paper(mnist.test.images[0]))
+    assert isinstance(prepared, Prepared) and len(prepared.numbers) == 1
+    (candidate,) = prepared.numbers[0].candidates
+    box = candidate.box
     # The digit was drawn at x 220-420, y 140-340; the grid covers the whole page.
     assert box.x >= 200 and box.right <= 430 and box.y >= 130 and box.bottom <= 350
 
@@ -72,7 +74,8 @@ def test_thin_pen_on_large_canvas_gets_mnist_like_strokes(classifier, mnist) -> 
     hits = 0
     for index in range(20):
         page = thin_pen(mnist.test.images[index])  # 2 px lines on a 1200×1200 page
-        reading, inputs = classifier.inspect(page)
+        inspection = classifier.inspect(page)
+        reading, inputs = inspection.reading, inspection.model_inputs
         hits += reading.digits[0].digit == mnist.test.labels[index]
         width = stroke_width(((inputs[0] > 128) * 255).astype(np.uint8))
         # MNIST's own stroke widths (threshold 128): 1st-99th percentile 1.25-4.1 px.
@@ -81,8 +84,7 @@ def test_thin_pen_on_large_canvas_gets_mnist_like_strokes(classifier, mnist) -> 
 
 
 def test_mnist_form_output_contract(mnist) -> None:
-    crops, _ = find_digits(on_page(mnist.test.images[3]))
-    pixels = crops[0].pixels
+    pixels = prepare(on_page(mnist.test.images[3])).largest().pixels
     assert pixels.shape == (28, 28) and pixels.dtype == np.uint8
     ys, xs = np.nonzero(pixels > 30)
     assert max(np.ptp(ys), np.ptp(xs)) + 1 <= 22  # longest side ~20 px (+ antialiasing)

@@ -1,0 +1,155 @@
+"""Ink components → digit candidates: measure each blob, reject what is not a digit, say why.
+
+Pure functions on a binary mask (0/255, white ink). A blob is rejected by
+its shape (too thin and long: a line or page border; too solid and thick: a
+shadow or a smudge; touching the border across most of the image) and by its
+context (much taller or smaller than the writing around it). Every rejection
+carries a reason, shown in the debug view.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from edge_runtime.results import Box, Rejected
+
+
+@dataclass(frozen=True)
+class Blob:
+    """One connected ink component (or several merged: the parts of a broken 5)."""
+
+    box: Box
+    area: int
+    stroke: float
+    """Mean stroke width, ``2 × area / perimeter``."""
+    labels: tuple[int, ...]
+    """Component labels in the label image that make up this blob."""
+
+    @property
+    def fill(self) -> float:
+        return self.area / max(1, self.box.width * self.box.height)
+
+    @property
+    def aspect(self) -> float:
+        return self.box.width / max(1, self.box.height)
+
+
+@dataclass(frozen=True)
+class Scale:
+    """The writing's scale in working pixels: typical stroke width and digit height."""
+
+    stroke: float
+    height: float
+
+
+def find_blobs(mask: np.ndarray, min_area: int) -> tuple[np.ndarray, list[Blob]]:
+    """Label image and the components of at least ``min_area`` pixels, left to right."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    blobs = []
+    for label in range(1, count):
+        x, y, w, h, area = (int(v) for v in stats[label])
+        if area < min_area:
+            continue
+        sub = (labels[y : y + h, x : x + w] == label).astype(np.uint8)
+        contours, _ = cv2.findContours(sub, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+        perimeter = sum(cv2.arcLength(c, True) for c in contours)
+        stroke = 2.0 * area / perimeter if perimeter > 0 else 1.0
+        blobs.append(Blob(Box(x, y, w, h), area, stroke, (label,)))
+    blobs.sort(key=lambda b: b.box.x)
+    return labels, blobs
+
+
+def _digit_like(blob: Blob) -> bool:
+    """Shape alone says "could be a handwritten digit" (used to estimate the writing's scale)."""
+    long_side = max(blob.box.width, blob.box.height)
+    return (
+        blob.box.height >= 6
+        and 0.12 <= blob.aspect <= 1.6
+        and long_side >= 3.5 * blob.stroke
+        and blob.fill <= 0.8
+    )
+
+
+def estimate_scale(blobs: list[Blob]) -> Scale | None:
+    """Stroke width and digit height of the writing: area-weighted medians over digit-like blobs."""
+    plausible = [b for b in blobs if _digit_like(b)] or blobs
+    if not plausible:
+        return None
+    weights = np.array([b.area for b in plausible], np.float64)
+    order = np.argsort([b.stroke for b in plausible])
+    cumulative = np.cumsum(weights[order])
+    middle = order[int(np.searchsorted(cumulative, cumulative[-1] / 2))]
+    heights = sorted(b.box.height for b in plausible)
+    tallest = heights[-1]
+    # The height of the larger writing: small marks (dots, commas) do not pull it down.
+    height = float(np.median([h for h in heights if h >= 0.4 * tallest]))
+    return Scale(stroke=float(plausible[middle].stroke), height=height)
+
+
+def _merge(a: Blob, b: Blob) -> Blob:
+    x0, y0 = min(a.box.x, b.box.x), min(a.box.y, b.box.y)
+    x1, y1 = max(a.box.right, b.box.right), max(a.box.bottom, b.box.bottom)
+    stroke = (a.stroke * a.area + b.stroke * b.area) / max(1, a.area + b.area)
+    return Blob(Box(x0, y0, x1 - x0, y1 - y0), a.area + b.area, stroke, a.labels + b.labels)
+
+
+def merge_parts(blobs: list[Blob], scale: Scale) -> list[Blob]:
+    """Merge blobs stacked in one column (a 5's detached bar, a broken stroke) into one digit."""
+    merged: list[Blob] = []
+    for blob in sorted(blobs, key=lambda b: b.box.x):
+        for index, other in enumerate(merged):
+            overlap = min(other.box.right, blob.box.right) - max(other.box.x, blob.box.x)
+            narrower = min(other.box.width, blob.box.width)
+            gap = max(other.box.y, blob.box.y) - min(other.box.bottom, blob.box.bottom)
+            joined = max(other.box.bottom, blob.box.bottom) - min(other.box.y, blob.box.y)
+            if (
+                overlap > 0.5 * narrower
+                and gap < 0.25 * scale.height
+                and joined < 1.6 * scale.height
+            ):
+                merged[index] = _merge(other, blob)
+                break
+        else:
+            merged.append(blob)
+    return sorted(merged, key=lambda b: b.box.x)
+
+
+def rejection_reason(blob: Blob, scale: Scale, image_shape: tuple[int, int]) -> str | None:
+    """Why ``blob`` is not a digit of writing at ``scale``, or None when it may be one."""
+    height, width = image_shape
+    box = blob.box
+    touches = box.x <= 0 or box.y <= 0 or box.right >= width or box.bottom >= height
+    long_side, short_side = max(box.width, box.height), max(1, min(box.width, box.height))
+    if touches and (box.width > 0.6 * width or box.height > 0.6 * height) and blob.fill < 0.25:
+        return f"page edge or border line ({box.width}×{box.height} touching the image edge)"
+    if (
+        long_side > 6 * short_side
+        and short_side < 3 * blob.stroke
+        and (box.width > box.height or long_side > 2.2 * scale.height)
+    ):
+        return f"straight line ({box.width}×{box.height}, stroke {blob.stroke:.1f} px)"
+    if blob.stroke > 2.6 * scale.stroke and blob.fill > 0.55:
+        ratio = blob.stroke / scale.stroke
+        return f"solid blob (fill {blob.fill:.2f}, stroke {ratio:.1f}× the writing's)"
+    if box.height > 2.2 * scale.height:
+        return f"too tall for the writing ({box.height} px vs {scale.height:.0f})"
+    if box.height < 0.4 * scale.height and long_side < 0.6 * scale.height:
+        return f"too small for the writing ({box.height} px vs {scale.height:.0f})"
+    return None
+
+
+def select_digits(
+    blobs: list[Blob], scale: Scale, image_shape: tuple[int, int]
+) -> tuple[list[Blob], list[Rejected]]:
+    """Split ``blobs`` into digit candidates and rejected components (with reasons)."""
+    kept, rejected = [], []
+    for blob in blobs:
+        reason = rejection_reason(blob, scale, image_shape)
+        if reason is None:
+            kept.append(blob)
+        else:
+            rejected.append(Rejected(blob.box, reason))
+    return kept, rejected

@@ -1,0 +1,58 @@
+"""Group digit candidates into numbers along text lines (height, baseline and gap consistency)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from edge_runtime.components import Blob
+from edge_runtime.results import Box
+
+MAX_GAP = 1.1
+"""Digits of one number are at most this many digit-heights apart (edge to edge)."""
+
+
+def union_box(boxes: Sequence[Box]) -> Box:
+    """The smallest box holding all ``boxes``."""
+    x0, y0 = min(b.x for b in boxes), min(b.y for b in boxes)
+    x1, y1 = max(b.right for b in boxes), max(b.bottom for b in boxes)
+    return Box(x0, y0, x1 - x0, y1 - y0)
+
+
+def _fits(line: list[Blob], blob: Blob, max_gap: float) -> float | None:
+    """Horizontal gap if ``blob`` continues ``line`` (same band, similar height), else None."""
+    last = line[-1]
+    height = float(np.median([b.box.height for b in line]))
+    gap = blob.box.x - last.box.right
+    if gap > max_gap * max(height, blob.box.height) or gap < -0.5 * min(
+        last.box.width, blob.box.width
+    ):
+        return None
+    if not 0.45 <= blob.box.height / height <= 2.2:
+        return None
+    # Vertical overlap with the line's band (the last digit's, so slanted lines still chain).
+    top, bottom = max(last.box.y, blob.box.y), min(last.box.bottom, blob.box.bottom)
+    if bottom - top < 0.4 * min(last.box.height, blob.box.height):
+        return None
+    return float(gap)
+
+
+def group_lines(blobs: Sequence[Blob], max_gap: float = MAX_GAP) -> list[list[Blob]]:
+    """Chains of blobs read left to right, each one number; the most prominent first.
+
+    Blobs are taken left to right and each joins the line it continues with
+    the smallest gap, or starts a new one. Prominence is total ink area.
+    """
+    lines: list[list[Blob]] = []
+    for blob in sorted(blobs, key=lambda b: (b.box.x, b.box.y)):
+        best, best_gap = None, None
+        for line in lines:
+            gap = _fits(line, blob, max_gap)
+            if gap is not None and (best_gap is None or gap < best_gap):
+                best, best_gap = line, gap
+        if best is None:
+            lines.append([blob])
+        else:
+            best.append(blob)
+    return sorted(lines, key=lambda line: -sum(b.area for b in line))

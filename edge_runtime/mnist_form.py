@@ -1,0 +1,94 @@
+"""One digit crop → MNIST form: the stable, pure normalisation shared by serving and training.
+
+MNIST digits were made by scaling each digit's box so its longest side is
+20 px, anti-aliasing, and placing it in 28×28 with its centre of mass at the
+centre. :func:`normalize_digit` does exactly that to any crop of one digit,
+after making the stroke width relative to the digit's size MNIST-like (a thin
+pen on a big canvas would otherwise shrink to a faint hairline).
+
+Trainers use the same function for augmentation so that what the model is
+trained on matches what it is served (train/serve parity).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from edge_runtime.pixels import MNIST_DIGIT_SIDE, MNIST_SIDE
+
+TARGET_STROKE_RATIO = 0.11
+"""Stroke width / digit height wanted before scaling (MNIST's is about 0.1-0.15)."""
+
+
+def _odd(value: float, minimum: int = 3) -> int:
+    size = max(minimum, round(value))
+    return size if size % 2 else size + 1
+
+
+def stroke_width(mask: np.ndarray) -> float:
+    """Mean stroke width of a binary digit mask: ``2 × area / perimeter`` (long thin strokes)."""
+    contours, _ = cv2.findContours(
+        (mask > 0).astype(np.uint8), cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE
+    )
+    perimeter = sum(cv2.arcLength(contour, True) for contour in contours)
+    area = float(np.count_nonzero(mask))
+    return 2.0 * area / perimeter if perimeter > 0 else 0.0
+
+
+def center_by_mass(digit: np.ndarray) -> np.ndarray:
+    """Pad a digit (longest side ≤ 20) into 28×28 with its centre of mass at the centre."""
+    canvas = np.zeros((MNIST_SIDE, MNIST_SIDE), np.uint8)
+    height, width = digit.shape
+    top, left = (MNIST_SIDE - height) // 2, (MNIST_SIDE - width) // 2
+    canvas[top : top + height, left : left + width] = digit
+    moments = cv2.moments(canvas)
+    if moments["m00"] == 0:
+        return canvas
+    shift_x = MNIST_SIDE / 2 - moments["m10"] / moments["m00"]
+    shift_y = MNIST_SIDE / 2 - moments["m01"] / moments["m00"]
+    # Limit the shift so the digit never leaves the frame.
+    shift_x = float(np.clip(shift_x, -left, MNIST_SIDE - left - width))
+    shift_y = float(np.clip(shift_y, -top, MNIST_SIDE - top - height))
+    matrix = np.array([[1, 0, shift_x], [0, 1, shift_y]], dtype=np.float32)
+    return cv2.warpAffine(canvas, matrix, (MNIST_SIDE, MNIST_SIDE), flags=cv2.INTER_LINEAR)
+
+
+def normalize_digit(
+    crop: np.ndarray, *, target_stroke_ratio: float = TARGET_STROKE_RATIO
+) -> np.ndarray:
+    """One digit → 28×28 ``uint8`` MNIST form (white on black, longest side 20 px, mass-centred).
+
+    ``crop``: a 2-D array holding ONE digit as white ink on black — a binary
+    mask (bool, 0/1 or 0/255) or ink strength (``uint8`` 0-255); any size,
+    margins allowed (they are trimmed). Strokes thinner than
+    ``target_stroke_ratio`` × the digit's longest side are thickened first.
+    An empty crop gives an all-black image. Pure: the input is not modified.
+    """
+    array = np.asarray(crop)
+    if array.dtype == np.bool_ or array.max(initial=0) <= 1:
+        array = array.astype(np.uint8) * 255
+    elif array.dtype != np.uint8:
+        array = np.clip(array, 0, 255).astype(np.uint8)
+    ys, xs = np.nonzero(array)
+    if ys.size == 0:
+        return np.zeros((MNIST_SIDE, MNIST_SIDE), np.uint8)
+    digit = array[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    height, width = digit.shape
+    long_side = max(height, width)
+    wanted = target_stroke_ratio * long_side
+    mask = (digit >= max(1, int(digit.max()) // 2)).astype(np.uint8)
+    current = stroke_width(mask)
+    if 0 < current < 0.6 * wanted:  # thin pen on a big canvas: thicken before shrinking
+        size = _odd(wanted - current + 1, minimum=3)  # dilation adds size - 1 to the width
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+        pad = size // 2
+        digit = cv2.dilate(
+            cv2.copyMakeBorder(digit, pad, pad, pad, pad, cv2.BORDER_CONSTANT), kernel
+        )
+        height, width = digit.shape
+        long_side = max(height, width)
+    scale = MNIST_DIGIT_SIDE / long_side
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    return center_by_mass(cv2.resize(digit, size, interpolation=interpolation))
