@@ -123,7 +123,8 @@ def rejection_reason(blob: Blob, scale: Scale, image_shape: tuple[int, int]) -> 
     box = blob.box
     touches = box.x <= 0 or box.y <= 0 or box.right >= width or box.bottom >= height
     long_side, short_side = max(box.width, box.height), max(1, min(box.width, box.height))
-    if touches and (box.width > 0.6 * width or box.height > 0.6 * height) and blob.fill < 0.25:
+    spans = box.width > 0.6 * width or box.height > 0.6 * height
+    if touches and spans and long_side > 1.6 * scale.height and blob.fill < 0.25:
         return f"page edge or border line ({box.width}×{box.height} touching the image edge)"
     if (
         long_side > 6 * short_side
@@ -136,7 +137,7 @@ def rejection_reason(blob: Blob, scale: Scale, image_shape: tuple[int, int]) -> 
         return f"solid blob (fill {blob.fill:.2f}, stroke {ratio:.1f}× the writing's)"
     if box.height > 2.2 * scale.height:
         return f"too tall for the writing ({box.height} px vs {scale.height:.0f})"
-    if box.height < 0.4 * scale.height and long_side < 0.6 * scale.height:
+    if long_side < 0.3 * scale.height:
         return f"too small for the writing ({box.height} px vs {scale.height:.0f})"
     return None
 

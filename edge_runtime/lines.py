@@ -9,7 +9,7 @@ import numpy as np
 from edge_runtime.components import Blob
 from edge_runtime.results import Box
 
-MAX_GAP = 1.1
+MAX_GAP = 1.5
 """Digits of one number are at most this many digit-heights apart (edge to edge)."""
 
 
@@ -29,7 +29,7 @@ def _fits(line: list[Blob], blob: Blob, max_gap: float) -> float | None:
         last.box.width, blob.box.width
     ):
         return None
-    if not 0.45 <= blob.box.height / height <= 2.2:
+    if not 0.3 <= blob.box.height / height <= 3.3:
         return None
     # Vertical overlap with the line's band (the last digit's, so slanted lines still chain).
     top, bottom = max(last.box.y, blob.box.y), min(last.box.bottom, blob.box.bottom)
