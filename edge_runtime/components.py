@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
+from edge_runtime.opencv import cv2
 from edge_runtime.results import Box, Rejected
 
 

@@ -31,3 +31,11 @@ class ImageError(DigitsError):
 
 class CameraError(DigitsError):
     """A camera or video source cannot be opened or stopped delivering frames."""
+
+
+class MissingDependencyError(DigitsError, ImportError):
+    """A package the runtime needs (interpreter, OpenCV, Pillow) is missing or does not import.
+
+    Also an :class:`ImportError`, so code that treats a failed import as "not available"
+    keeps working; the message names what to install for this platform.
+    """

@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from edge_runtime.errors import ImageError
+from edge_runtime.errors import ImageError, MissingDependencyError
+from edge_runtime.install_hints import missing_module_message
 
 ImageInput = Any
 """A path (str or Path), encoded bytes, a numpy array (gray/BGR/BGRA) or a PIL image."""
@@ -46,9 +47,8 @@ def decode_bytes(data: bytes, source: str = "<bytes>") -> np.ndarray:
     try:
         from PIL import Image, ImageOps
     except ImportError as e:
-        raise ImageError(
-            "decoding image files needs Pillow: pip install 'digits-edge[edge]'"
-        ) from e
+        message = missing_module_message("Pillow, which decodes image files,", "PIL", e)
+        raise MissingDependencyError(message) from e
     try:
         with Image.open(io.BytesIO(data)) as opened:
             opened.load()  # raises on truncated data instead of padding with gray

@@ -18,10 +18,10 @@ Both return ink strength (``uint8``, white ink on black, background ≈ 0);
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 
 from edge_runtime.mnist_form import _odd
+from edge_runtime.opencv import cv2
 
 
 def polarity_flipped(gray: np.ndarray, dark_ink: bool) -> np.ndarray:

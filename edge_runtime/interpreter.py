@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from edge_runtime.errors import ModelLoadError, ModelShapeError, RuntimeBackendError
+from edge_runtime.install_hints import missing_backend_message
 from edge_runtime.native_log import captured_native_stderr
 
 #: Backends in order of preference: (name, module holding ``Interpreter``).
@@ -48,19 +49,16 @@ def load_interpreter_class(backend: str | None = None) -> tuple[type, str]:
     if not candidates:
         names = ", ".join(name for name, _ in BACKENDS)
         raise RuntimeBackendError(f"unknown backend {backend!r}: expected one of {names}")
-    problems = []
+    failures: list[tuple[str, BaseException]] = []
     for name, module_name in candidates:
         try:
             with captured_native_stderr():
                 module = importlib.import_module(module_name)
         except ImportError as e:
-            problems.append(f"{name}: {e}")
+            failures.append((name, e))
             continue
         return module.Interpreter, name
-    raise RuntimeBackendError(
-        "no TFLite interpreter is installed: pip install ai-edge-litert "
-        "(or tflite-runtime on Python ≤ 3.11 with numpy<2); tried " + "; ".join(problems)
-    )
+    raise RuntimeBackendError(missing_backend_message(failures)) from failures[-1][1]
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ trained on matches what it is served (train/serve parity).
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 
+from edge_runtime.opencv import cv2
 from edge_runtime.pixels import MNIST_DIGIT_SIDE, MNIST_SIDE
 
 TARGET_STROKE_RATIO = 0.11

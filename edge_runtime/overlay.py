@@ -7,9 +7,9 @@ import re
 import sys
 from collections.abc import Sequence
 
-import cv2
 import numpy as np
 
+from edge_runtime.opencv import cv2
 from edge_runtime.results import Box, NumberReading, Prediction, Rejected
 
 _GREEN = (60, 200, 60)

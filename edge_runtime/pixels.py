@@ -7,10 +7,10 @@ numbers are converted once, here. Nothing else in the runtime guesses formats.
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 
 from edge_runtime.errors import ImageError
+from edge_runtime.opencv import cv2
 
 MNIST_SIDE = 28
 MNIST_DIGIT_SIDE = 20

@@ -23,7 +23,6 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, replace
 
-import cv2
 import numpy as np
 
 from edge_runtime.components import (
@@ -50,6 +49,7 @@ from edge_runtime.mnist_form import (
     normalize_digit,
     stroke_width,
 )
+from edge_runtime.opencv import cv2
 from edge_runtime.pixels import MIN_CONTRAST, MNIST_SIDE, ink_is_dark, is_mnist_like, to_gray
 from edge_runtime.results import Box
 from edge_runtime.split import SPLIT_ASPECT, needs_split, segmentations

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from itertools import combinations, pairwise
 
-import cv2
 import numpy as np
+
+from edge_runtime.opencv import cv2
 
 MAX_PIECES = 5
 MAX_CUTS = 8
