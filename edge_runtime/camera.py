@@ -1,14 +1,17 @@
 """Frame sources: webcams (OpenCV), the Raspberry Pi camera (picamera2) and video files.
 
-Every source is a context manager yielding BGR ``uint8`` frames (OpenCV's
-colour order) from :meth:`read`, ``None`` at the end of a video file. A camera
+Every source is a context manager yielding ``uint8`` frames from :meth:`read`:
+BGR (OpenCV's colour order) from webcams and videos, gray ``(H, W)`` from the Pi
+camera (its lores Y plane), ``None`` at the end of a video file. A camera
 that cannot be opened, or stops delivering frames mid-stream (unplugged), raises
 :class:`~edge_runtime.errors.CameraError` with a clear message.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -48,7 +51,7 @@ class OpenCVSource:
         max_failures: int = 30,
         retry_delay_s: float = 0.03,
     ) -> None:
-        import cv2
+        from edge_runtime.opencv import cv2
 
         self.is_file = isinstance(target, str)
         self.name = f"video {target}" if self.is_file else f"camera {target}"
@@ -103,41 +106,87 @@ class OpenCVSource:
 
 
 class PiCameraSource:
-    """The Raspberry Pi camera through picamera2 (OpenCV cannot open it on the libcamera stack)."""
+    """The Raspberry Pi camera through picamera2, as gray ``uint8`` ``(height, width)`` frames.
 
-    def __init__(self, index: int = 0, *, width: int = 640, height: int = 480) -> None:
-        from picamera2 import Picamera2
+    OpenCV cannot open it on the libcamera stack. Frames come from picamera2's
+    low-resolution ("lores") stream in YUV420, whose first ``height`` rows are the Y
+    (luma) plane: the ISP delivers a gray image for free, so there is no RGB capture and
+    no colour conversion per frame. picamera2 may round the size (the real one is
+    :attr:`size`); rows are padded to a stride, which :meth:`read` crops away.
 
+    ``camera_factory`` builds the camera from an index (``picamera2.Picamera2`` by
+    default; tests pass a fake). ``read_timeout_s`` bounds each capture, so a camera that
+    stops responding raises :class:`CameraError` instead of hanging.
+    """
+
+    def __init__(
+        self,
+        index: int = 0,
+        *,
+        width: int = 640,
+        height: int = 480,
+        read_timeout_s: float = 2.0,
+        camera_factory: Callable[[int], Any] | None = None,
+    ) -> None:
         self.name = f"Pi camera {index}"
+        self._read_timeout_s = read_timeout_s
+        self._camera: Any = None
+        self._started = False
+        if camera_factory is None:
+            from picamera2 import Picamera2
+
+            camera_factory = Picamera2
         try:
-            self._camera: Any = Picamera2(index)
-            # picamera2's "RGB888" is laid out B, G, R in memory: exactly OpenCV's BGR.
+            self._camera = camera_factory(index)
             config = self._camera.create_preview_configuration(
-                main={"format": "RGB888", "size": (width, height)}
+                main={"size": (width, height)},
+                lores={"size": (width, height), "format": "YUV420"},
             )
             self._camera.configure(config)
+            self.size: tuple[int, int] = tuple(self._camera.stream_configuration("lores")["size"])
             self._camera.start()
-        except Exception as e:  # picamera2 raises RuntimeError/IndexError for missing cameras
-            raise CameraError(f"cannot open {self.name}: {e}") from e
+            self._started = True
+        except Exception as e:  # picamera2 raises IndexError/RuntimeError for missing cameras
+            self.close()
+            raise CameraError(f"cannot open {self.name}: {_camera_problem(e)}") from e
 
-    def read(self) -> np.ndarray | None:
+    def read(self) -> np.ndarray:
+        """The next gray frame (the lores Y plane); CameraError if the camera went away."""
         try:
-            return np.ascontiguousarray(self._camera.capture_array("main"))
+            yuv = self._camera.capture_array("lores", wait=self._read_timeout_s)
         except Exception as e:
-            raise CameraError(f"{self.name} stopped delivering frames: {e}") from e
+            raise CameraError(f"{self.name} stopped delivering frames: {_camera_problem(e)}") from e
+        width, height = self.size
+        return np.ascontiguousarray(yuv[:height, :width])
 
     def close(self) -> None:
-        try:
-            self._camera.stop()
-            self._camera.close()
-        except Exception:  # closing a failed camera must not hide the original error
+        """Stop and release the camera; safe to call twice and after a failed open."""
+        camera, self._camera = self._camera, None
+        if camera is None:
             return
+        # Closing a failed camera must not hide the original error.
+        with contextlib.suppress(Exception):
+            if self._started:
+                camera.stop()
+        with contextlib.suppress(Exception):
+            camera.close()
 
     def __enter__(self) -> PiCameraSource:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _camera_problem(error: BaseException) -> str:
+    """picamera2's error in words a user can act on."""
+    if isinstance(error, IndexError):
+        return "no such camera (is it connected and enabled? rpicam-hello --list-cameras)"
+    if isinstance(error, TimeoutError):
+        return "no frame arrived in time (cable loose, or camera in use by another program?)"
+    cause = error.__cause__
+    text = str(error) or type(error).__name__
+    return f"{text} ({cause})" if cause is not None and str(cause) else text
 
 
 def picamera2_available() -> bool:
