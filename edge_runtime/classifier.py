@@ -137,10 +137,6 @@ class DigitClassifier:
             probabilities.index(max(probabilities)), probabilities, elapsed_ms, box
         )
 
-    def classify_pixels(self, pixels: np.ndarray) -> Prediction:
-        """Classify one MNIST-form image (28×28 uint8, white on black) with no preprocessing."""
-        return self._predict_one(np.asarray(pixels).reshape(MNIST_SIDE, MNIST_SIDE), None)
-
     # -- any image -----------------------------------------------------------------------------
 
     @property

@@ -1,8 +1,20 @@
-"""Shared fixtures: the real MNIST (via DIGITS_DATA_DIR) and writers of small MNIST-format files."""
+"""Shared fixtures (real MNIST via DIGITS_DATA_DIR, small MNIST-format files) and the test tiers.
+
+Tiers (markers registered in pyproject.toml):
+
+- ``slow``: needs TensorFlow or the real MNIST. Given automatically to every test
+  that uses the ``mnist`` fixture (directly or through ``small_model``/``converted``)
+  and to every test marked ``tf``. ``python -m pytest -m "not slow"`` is the fast
+  tier: pure logic, the runtime with its bundled model, CLIs, no TF, no MNIST.
+- ``tf``: needs TensorFlow/Keras; also ``slow``, and skipped with a reason when
+  the 'train' extra is not installed (instead of a module-level importorskip that
+  would also skip the pure tests beside it).
+"""
 
 from __future__ import annotations
 
 import gzip
+import importlib.util
 import os
 import struct
 from pathlib import Path
@@ -15,6 +27,22 @@ from trainer.tfenv import quiet_tensorflow
 quiet_tensorflow()
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _installed(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark tests by what they need (see the module docstring) before ``-m`` selects."""
+    has_keras = _installed("keras") and _installed("tensorflow")
+    for item in items:
+        needs_tf = item.get_closest_marker("tf") is not None
+        if needs_tf or "mnist" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+        if needs_tf and not has_keras:
+            item.add_marker(pytest.mark.skip(reason="needs the 'train' extra (TensorFlow, Keras)"))
 
 
 def real_mnist_dir() -> Path | None:

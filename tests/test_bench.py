@@ -17,7 +17,6 @@ from benchmarks.run import BenchOptions, run_bench
 from benchmarks.timing import LatencyStats
 from edge_runtime.formats import FORMATS
 
-pytest.importorskip("keras", reason="the full benchmark needs the 'train' extra")
 SLICE = 500
 
 
@@ -37,6 +36,7 @@ def report(converted, small_model, mnist):
     return run_bench(options, mnist)
 
 
+@pytest.mark.tf
 def test_every_format_is_a_row_with_every_field(report) -> None:
     assert [row.format for row in report.rows] == list(FORMAT_NAMES)
     for row in report.rows:
@@ -56,6 +56,7 @@ def test_every_format_is_a_row_with_every_field(report) -> None:
     assert {"cpu", "cores", "os", "python", "versions"} <= set(report.machine)
 
 
+@pytest.mark.tf
 def test_accuracy_matches_the_converter_on_the_same_slice(report, converted, mnist) -> None:
     import keras
 
@@ -80,6 +81,7 @@ def test_accuracy_matches_the_converter_on_the_same_slice(report, converted, mni
     assert report.row("edge-full").accuracy_on == "camera pages (8)"
 
 
+@pytest.mark.tf
 def test_missing_files_and_libraries_are_rows_not_crashes(
     tmp_path, converted, mnist, monkeypatch
 ) -> None:
@@ -117,6 +119,7 @@ def test_latency_stats_are_ordered() -> None:
     assert stats.mean_ms == pytest.approx(115 / 6, abs=1e-4)
 
 
+@pytest.mark.tf
 def test_cli_writes_every_output_and_they_parse(tmp_path, converted, small_model, mnist) -> None:
     out, _ = converted
     result = CliRunner().invoke(
@@ -162,6 +165,7 @@ def test_cli_writes_every_output_and_they_parse(tmp_path, converted, small_model
     assert not list(tmp_path.glob("*.part*"))
 
 
+@pytest.mark.tf
 def test_any_model_file_is_an_extra_row(tmp_path, converted, mnist) -> None:
     """--model adds a DigitClassifier row per file, scored like our own rows."""
     out, _ = converted

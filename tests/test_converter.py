@@ -16,7 +16,7 @@ from converter.cli import main as convert_cli
 from converter.convert import FORMATS, load_keras_model
 from converter.errors import ConversionError
 
-pytest.importorskip("keras", reason="converter tests need the 'train' extra")
+pytestmark = pytest.mark.tf  # every converter test runs TensorFlow
 
 
 def _tf_interpreter(path: Path):
@@ -165,28 +165,34 @@ def test_failed_conversion_leaves_no_file(mnist, small_model, tmp_path: Path, mo
     assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
 
 
-def test_max_drop_fails_with_clear_message(mnist, small_model, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("max_drop", "exit_code"), [(1.5, 1), (2.5, 0)])
+def test_max_drop_decides_the_exit_status(
+    mnist, small_model, tmp_path: Path, monkeypatch, max_drop: float, exit_code: int
+) -> None:
+    """int8 is made to lose exactly 2 accuracy points, so each limit has one right outcome."""
+    import dataclasses
+
+    import converter.pipeline as pipeline
+
+    real_validate = pipeline.validate_tflite
+
+    def two_points_worse(model_bytes, test, keras_predictions, **kwargs):
+        validation = real_validate(model_bytes, test, keras_predictions, **kwargs)
+        keras_accuracy = float(np.mean(keras_predictions == test.labels))
+        return dataclasses.replace(validation, accuracy=keras_accuracy - 0.02)
+
+    monkeypatch.setattr(pipeline, "validate_tflite", two_points_worse)
+    args = [str(small_model), "-q", "int8", "--calibration-samples", "10", "--out", str(tmp_path)]
     result = CliRunner().invoke(
-        convert_cli,
-        [
-            str(small_model),
-            "-q",
-            "int8",
-            "--max-drop",
-            "0",
-            "--calibration-samples",
-            "10",
-            "--out",
-            str(tmp_path),
-        ],
-        env={"DIGITS_DATA_DIR": mnist.source},
+        convert_cli, [*args, "--max-drop", str(max_drop)], env={"DIGITS_DATA_DIR": mnist.source}
     )
+    assert result.exit_code == exit_code, result.output
     report = json.loads((tmp_path / "convert_report.json").read_text())
-    drop = report["results"][0]["accuracy_drop_pp"]
-    if drop > 0:
-        assert result.exit_code == 1 and "allowed --max-drop 0" in result.output
-    else:  # a lucky calibration can lose nothing; then the command must succeed
-        assert result.exit_code == 0
+    assert report["results"][0]["accuracy_drop_pp"] == pytest.approx(2.0, abs=1e-3)
+    if exit_code:
+        assert "2.00 points below Keras" in result.output
+        assert f"allowed --max-drop {max_drop}" in result.output
+        assert "Traceback" not in result.output
 
 
 def test_cli_default_model_missing_says_run_digits_train(tmp_path: Path, mnist) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from edge_runtime.classifier import bundled_model_path
 from edge_runtime.errors import ModelLoadError, RuntimeBackendError
 from edge_runtime.interpreter import (
+    BACKENDS,
     TensorInfo,
     TFLiteModel,
     dequantize,
@@ -20,7 +22,11 @@ from edge_runtime.interpreter import (
     to_probabilities,
 )
 
-pytest.importorskip("ai_edge_litert", reason="needs the 'edge' extra (ai-edge-litert)")
+# Tests that load a model need an interpreter package; the quantisation maths does not.
+needs_backend = pytest.mark.skipif(
+    not any(importlib.util.find_spec(name) for name, _ in BACKENDS),
+    reason="needs a TFLite interpreter: the 'edge' extra (ai-edge-litert)",
+)
 
 
 def _tensor(dtype, scale: float, zero_point: int) -> TensorInfo:
@@ -59,6 +65,7 @@ def test_probabilities_sum_to_one_for_softmax_sigmoid_and_logits() -> None:
     np.testing.assert_allclose(to_probabilities(logits / 0.5, scale=0.5), expected, rtol=1e-5)
 
 
+@needs_backend
 def test_bundled_int8_model_io(tmp_path: Path) -> None:
     model = TFLiteModel(bundled_model_path())
     assert model.input.dtype == np.uint8 and (model.input.scale, model.input.zero_point) == (1, 0)
@@ -68,6 +75,7 @@ def test_bundled_int8_model_io(tmp_path: Path) -> None:
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
 
 
+@needs_backend
 @pytest.mark.parametrize(
     ("content", "message"),
     [
@@ -83,6 +91,7 @@ def test_bad_model_files_raise_our_error(tmp_path: Path, content: bytes, message
         TFLiteModel(path)
 
 
+@needs_backend
 def test_truncated_real_model_never_crashes_the_process(tmp_path: Path) -> None:
     """Each cut is loaded in a child process: a crash would show as a signal exit code."""
     data = bundled_model_path().read_bytes()
@@ -110,25 +119,45 @@ def test_missing_and_directory_paths(tmp_path: Path) -> None:
         TFLiteModel(tmp_path)
 
 
-def test_backend_fallback_order_and_message(monkeypatch) -> None:
-    _, name = load_interpreter_class()
-    assert name == "ai_edge_litert"
-    import builtins
+def _fake_backends(monkeypatch, present: set[str]) -> None:
+    """Make exactly the backends in ``present`` importable, each with a marker Interpreter."""
+    import types
 
-    real_import = builtins.__import__
+    real_import_module = importlib.import_module
 
-    def no_tflite(module_name, *args, **kwargs):
-        if module_name.split(".")[0] in ("ai_edge_litert", "tflite_runtime", "tensorflow"):
-            raise ImportError(f"No module named {module_name!r}")
-        return real_import(module_name, *args, **kwargs)
+    def import_module(name: str, *args, **kwargs):
+        for backend, module_name in BACKENDS:
+            if name == module_name:
+                if backend not in present:
+                    raise ModuleNotFoundError(f"No module named {module_name!r}")
+                fake = types.ModuleType(module_name)
+                fake.Interpreter = type(f"{backend}_Interpreter", (), {})
+                return fake
+        return real_import_module(name, *args, **kwargs)
 
-    monkeypatch.setattr(builtins, "__import__", no_tflite)
-    for key in [k for k in sys.modules if k.startswith(("ai_edge_litert", "tflite_runtime"))]:
-        monkeypatch.delitem(sys.modules, key)
-    monkeypatch.delitem(sys.modules, "tensorflow", raising=False)
-    monkeypatch.delitem(sys.modules, "tensorflow.lite", raising=False)
-    with pytest.raises(RuntimeBackendError, match="pip install ai-edge-litert"):
+    monkeypatch.setattr(importlib, "import_module", import_module)
+
+
+@pytest.mark.parametrize(
+    ("present", "expected"),
+    [
+        ({"ai_edge_litert", "tflite_runtime", "tensorflow"}, "ai_edge_litert"),
+        ({"tflite_runtime", "tensorflow"}, "tflite_runtime"),
+        ({"tensorflow"}, "tensorflow"),
+    ],
+)
+def test_backend_fallback_order(monkeypatch, present: set[str], expected: str) -> None:
+    _fake_backends(monkeypatch, present)
+    interpreter_class, name = load_interpreter_class()
+    assert name == expected and interpreter_class.__name__ == f"{expected}_Interpreter"
+
+
+def test_no_backend_says_what_to_install(monkeypatch) -> None:
+    _fake_backends(monkeypatch, set())
+    with pytest.raises(RuntimeBackendError, match="pip install ai-edge-litert") as caught:
         load_interpreter_class()
+    for _, module_name in BACKENDS:  # every backend tried is named
+        assert module_name in str(caught.value)
 
 
 def test_unknown_backend_name() -> None:

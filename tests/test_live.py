@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import cv2
@@ -167,12 +168,44 @@ def test_gui_path_draws_the_overlay(monkeypatch, digit_clip) -> None:
     assert np.abs(shown[0].astype(int) - frame.astype(int)).sum() > 0  # something was drawn
 
 
-def test_headless_opencv_has_no_gui() -> None:
-    info = cv2.getBuildInformation()
+_BUILD_INFO = "General configuration for OpenCV 4.x\n  GUI:                           {gui}\n"
+
+
+@pytest.mark.parametrize(
+    ("gui", "display", "expected"),
+    [
+        ("NONE", ":0", False),  # a headless build never has a window, display or not
+        ("GTK3", None, sys.platform != "linux"),  # a GUI build over SSH: no $DISPLAY on Linux
+        ("GTK3", ":0", True),
+        ("QT5", ":0", True),
+    ],
+)
+def test_gui_is_detected_from_the_build_and_the_display(
+    monkeypatch, gui: str, display: str | None, expected: bool
+) -> None:
     from edge_runtime.overlay import gui_available
 
-    if "GUI:                           NONE" in info:
-        assert gui_available() is False
+    monkeypatch.setattr(cv2, "getBuildInformation", lambda: _BUILD_INFO.format(gui=gui))
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    if display is None:
+        monkeypatch.delenv("DISPLAY", raising=False)
+    else:
+        monkeypatch.setenv("DISPLAY", display)
+    assert gui_available() is expected
+
+
+def test_the_installed_headless_opencv_has_no_gui(monkeypatch) -> None:
+    """Whatever the machine: the headless wheel we depend on must be reported as windowless."""
+    from importlib import metadata
+
+    from edge_runtime.overlay import gui_available
+
+    try:
+        metadata.distribution("opencv-python-headless")
+    except metadata.PackageNotFoundError:
+        pytest.skip("opencv-python-headless is not the installed OpenCV")
+    monkeypatch.setenv("DISPLAY", ":0")
+    assert gui_available() is False
 
 
 def test_open_camera_prefers_picamera2_when_present(monkeypatch) -> None:

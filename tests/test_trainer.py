@@ -15,8 +15,6 @@ from trainer.errors import TrainingError
 from trainer.models import PRESETS, build_model, parse_hidden
 from trainer.tfenv import DEFAULT_SEED
 
-pytest.importorskip("keras", reason="training tests need the 'train' extra (TensorFlow + Keras)")
-
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory, mnist):
@@ -31,6 +29,7 @@ def trained(tmp_path_factory, mnist):
     return out, json.loads(result.output.strip().splitlines()[-1])
 
 
+@pytest.mark.tf
 def test_slice_training_beats_90_percent_on_full_test_set(trained, mnist) -> None:
     out, summary = trained
     metrics = json.loads((out / "metrics.json").read_text())
@@ -46,6 +45,7 @@ def test_slice_training_beats_90_percent_on_full_test_set(trained, mnist) -> Non
     assert {"tensorflow", "keras", "numpy"} <= set(metrics["versions"])
 
 
+@pytest.mark.tf
 def test_outputs_and_plots_are_written(trained) -> None:
     out, _ = trained
     history = json.loads((out / "history.json").read_text())
@@ -55,6 +55,7 @@ def test_outputs_and_plots_are_written(trained) -> None:
     assert not list(out.glob("*.part*")), "no temporary files may be left behind"
 
 
+@pytest.mark.tf
 def test_saved_model_reloads_and_predicts_identically(trained, mnist) -> None:
     import keras
 
@@ -71,6 +72,7 @@ def test_saved_model_reloads_and_predicts_identically(trained, mnist) -> None:
     assert probabilities.sum(axis=1) == pytest.approx(np.ones(500), abs=1e-4)
 
 
+@pytest.mark.tf
 def test_augmentation_is_not_part_of_the_saved_model() -> None:
     model = build_model(PRESETS["best"])
     names = [layer.__class__.__name__ for layer in model.layers]
@@ -78,6 +80,7 @@ def test_augmentation_is_not_part_of_the_saved_model() -> None:
     assert names[:3] == ["InputLayer", "Rescaling", "Flatten"]
 
 
+@pytest.mark.tf
 def test_augmented_slice_run_still_learns(mnist, tmp_path: Path) -> None:
     """Guards the channel-axis pitfall: broken augmentation collapses accuracy to ~10%."""
     result = CliRunner().invoke(
@@ -100,6 +103,7 @@ def test_augmented_slice_run_still_learns(mnist, tmp_path: Path) -> None:
     assert json.loads(result.output.strip().splitlines()[-1])["test_accuracy"] > 0.75
 
 
+@pytest.mark.tf
 @pytest.mark.parametrize(
     ("preset", "expected_hidden"),
     [
