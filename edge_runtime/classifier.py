@@ -27,7 +27,6 @@ from edge_runtime.errors import DigitsError
 from edge_runtime.formats import BUNDLED_FORMAT
 from edge_runtime.image_io import ImageInput, load_image
 from edge_runtime.interpreter import TFLiteModel
-from edge_runtime.pixels import MNIST_SIDE
 from edge_runtime.preprocess import (
     DEFAULT_OPTIONS,
     Candidate,
