@@ -1,4 +1,4 @@
-"""The MNIST downloader against a small HTTP server on 127.0.0.1 (never the real network)."""
+"""The MNIST downloader (pooch underneath) against a small HTTP server on 127.0.0.1 only."""
 
 from __future__ import annotations
 
@@ -104,3 +104,32 @@ def test_offline_message_says_how_to_point_at_local_files(tmp_path: Path) -> Non
             keras_cache=tmp_path / "k.npz",
             url="http://127.0.0.1:9/mnist.npz",
         )
+
+
+def test_a_file_where_the_cache_folder_should_be_is_one_clear_error(server, tmp_path: Path) -> None:
+    base, body = server
+    (tmp_path / "cache").write_text("not a folder")
+    with pytest.raises(DownloadError, match=r"cannot save .*mnist.npz"):
+        download_file(
+            f"{base}/mnist.npz",
+            tmp_path / "cache" / "mnist.npz",
+            sha256=hashlib.sha256(body).hexdigest(),
+        )
+    assert (tmp_path / "cache").read_text() == "not a folder"
+
+
+def test_progress_reaches_the_size_exactly_and_the_library_prints_nothing(
+    server, tmp_path: Path, capfd
+) -> None:
+    base, body = server
+    seen: list[tuple[int, int | None]] = []
+    download_file(
+        f"{base}/mnist.npz",
+        tmp_path / "mnist.npz",
+        sha256=hashlib.sha256(body).hexdigest(),
+        progress=lambda got, total: seen.append((got, total)),
+    )
+    assert seen[-1] == (len(body), len(body))
+    assert all(got <= len(body) for got, _ in seen)
+    assert [got for got, _ in seen] == sorted(got for got, _ in seen)
+    assert capfd.readouterr() == ("", "")

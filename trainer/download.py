@@ -1,20 +1,21 @@
-"""Download Keras's public ``mnist.npz`` with a checksum, atomically.
+"""Download Keras's public ``mnist.npz`` with a checksum, atomically, through ``pooch``.
 
-Only the standard library: ``urllib`` for the transfer and ``hashlib`` for the
-sha256. Progress is reported through a callback so the library never prints;
-the CLI turns it into a progress bar.
+``pooch`` (the downloader SciPy, scikit-image and MNE use) streams the body to a
+temporary file beside the destination, checks its sha256 and only then moves
+it into place, so an interrupted or corrupt transfer never leaves a file that
+looks valid. This module adds what pooch does not do for us: our error type
+with one clear line, a progress callback instead of printing (the library
+never prints; the CLI draws the bar), and a quiet logger.
 """
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
+import logging
 import os
-import urllib.error
-import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from edge_runtime.fileio import atomic_open
 from trainer.errors import DownloadError
 
 MNIST_NPZ_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
@@ -24,7 +25,39 @@ MNIST_NPZ_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b6
 #: ``progress(bytes_so_far, total_bytes_or_None)``
 ProgressCallback = Callable[[int, "int | None"], None]
 
-_CHUNK_BYTES = 1 << 16
+
+class _CallbackBar:
+    """pooch's progress-bar protocol (``total``, ``update``, ``reset``, ``close``) → a callback."""
+
+    def __init__(self, callback: ProgressCallback) -> None:
+        self.callback = callback
+        self.total: int | None = None
+        self.received = 0
+
+    def update(self, n: int) -> None:
+        # pooch counts whole chunks, so the last update may overshoot the size.
+        self.received = min(self.received + n, self.total) if self.total else self.received + n
+        self.callback(self.received, self.total or None)
+
+    def reset(self) -> None:
+        self.received = 0
+
+    def close(self) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def _quiet_pooch_logger() -> Iterator[None]:
+    """pooch logs "Downloading data from …" at INFO to stderr; a library must not print."""
+    import pooch
+
+    logger = pooch.get_logger()
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def download_file(
@@ -37,39 +70,45 @@ def download_file(
 ) -> Path:
     """Download ``url`` to ``destination``, verifying its sha256 when given.
 
-    The bytes go to a temporary file beside ``destination`` that is renamed
-    into place only after the whole body arrived and the checksum matched, so
-    an interrupted or corrupt transfer never leaves a file that looks valid.
+    The file appears at ``destination`` only once complete and verified; on
+    any failure nothing is left behind and :class:`DownloadError` says why.
     """
-    destination = Path(destination)
-    digest = hashlib.sha256()
     try:
-        with urllib.request.urlopen(url, timeout=timeout_s) as response:
-            length_header = response.headers.get("Content-Length")
-            total = int(length_header) if length_header and length_header.isdigit() else None
-            received = 0
-            with atomic_open(destination, "wb") as out:
-                while chunk := response.read(_CHUNK_BYTES):
-                    out.write(chunk)
-                    digest.update(chunk)
-                    received += len(chunk)
-                    if progress is not None:
-                        progress(received, total)
-                if total is not None and received != total:
-                    raise DownloadError(
-                        f"download of {url} was interrupted: got {received} of {total} bytes"
-                    )
-                if sha256 is not None and digest.hexdigest() != sha256:
-                    raise DownloadError(
-                        f"checksum mismatch for {url}: expected sha256 {sha256}, "
-                        f"got {digest.hexdigest()}"
-                    )
-    except DownloadError:
-        raise
-    except urllib.error.HTTPError as e:
-        raise DownloadError(f"server refused {url}: HTTP {e.code} {e.reason}") from e
-    except urllib.error.URLError as e:
-        raise DownloadError(f"cannot reach {url}: {e.reason}") from e
-    except (OSError, ValueError) as e:  # incomplete reads, resets, timeouts, bad URLs
-        raise DownloadError(f"download of {url} failed: {e}") from e
-    return destination
+        import pooch
+        import requests
+    except ImportError as e:
+        raise DownloadError(
+            f"downloading MNIST needs pooch: pip install 'digits-edge[train]' ({e})"
+        ) from e
+    destination = Path(destination)
+    bar = _CallbackBar(progress) if progress is not None else False
+    downloader = pooch.HTTPDownloader(progressbar=bar, timeout=timeout_s)
+    try:
+        with _quiet_pooch_logger():
+            path = pooch.retrieve(
+                url,
+                known_hash=f"sha256:{sha256}" if sha256 else None,
+                fname=destination.name,
+                path=destination.parent,
+                downloader=downloader,
+            )
+    except requests.HTTPError as e:
+        response = e.response
+        status = f"HTTP {response.status_code} {response.reason}" if response is not None else e
+        raise DownloadError(f"server refused {url}: {status}") from e
+    except requests.ConnectionError as e:
+        raise DownloadError(f"cannot reach {url}: {_first_line(e)}") from e
+    except requests.exceptions.ChunkedEncodingError as e:
+        raise DownloadError(f"download of {url} was interrupted: {_first_line(e)}") from e
+    except requests.RequestException as e:  # timeouts, bad URLs
+        raise DownloadError(f"download of {url} failed: {_first_line(e)}") from e
+    except ValueError as e:  # pooch: "SHA256 hash of downloaded file … does not match"
+        raise DownloadError(f"checksum mismatch for {url}: {_first_line(e)}") from e
+    except OSError as e:  # an unwritable cache folder, a full disk
+        raise DownloadError(f"cannot save {url} to {destination}: {_first_line(e)}") from e
+    return Path(path)
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0][:200] if text else type(error).__name__
