@@ -8,11 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
 from edge_runtime.fileio import atomic_open, write_json_atomic
-from edge_runtime.formats import FORMATS
 from edge_runtime.native_log import captured_native_stderr
 
 
@@ -47,37 +47,41 @@ def test_importing_the_clis_is_light() -> None:
     assert run.stdout.strip() == "[]"
 
 
-def test_bundle_command_installs_a_validated_int8_model(tmp_path: Path, small_model, mnist) -> None:
+def test_bundle_command_writes_a_validated_int8_model_where_told(
+    tmp_path: Path, small_model, mnist
+) -> None:
     from converter.bundle import main as bundle
 
+    out = tmp_path / "pi" / "models"
     result = CliRunner().invoke(
         bundle,
-        [
-            "--model",
-            str(small_model),
-            "--work-dir",
-            str(tmp_path / "work"),
-            "--target-dir",
-            str(tmp_path / "models"),
-        ],
+        ["--model", str(small_model), "--out", str(out), "--json"],
         env={"DIGITS_DATA_DIR": mnist.source},
     )
     assert result.exit_code == 0, result.output
-    model = tmp_path / "models" / FORMATS["int8"].file_name
-    info = json.loads(model.with_suffix(".json").read_text())
-    assert info["rebuild"] == "python -m converter.bundle"
+    info = json.loads((out / "digits_int8.json").read_text())
+    assert json.loads(result.output.strip().splitlines()[-1])["model"] == str(
+        out / "digits_int8.tflite"
+    )
+    assert info["rebuild"] == f"digits-bundle --model {small_model} --out {out}"
     assert info["input"]["dtype"] == "uint8" and info["calibration"]["split"] == "train"
+    assert sorted(p.name for p in out.iterdir()) == [
+        "build",
+        "digits_int8.json",
+        "digits_int8.tflite",
+    ]
+    model = out / "digits_int8.tflite"
     assert model.stat().st_size == info["size_bytes"]
     from edge_runtime import DigitClassifier
 
-    digit = DigitClassifier(model).classify(mnist.test.images[0]).digit
-    assert digit == mnist.test.labels[0]
+    classifier = DigitClassifier(model)
+    digits = [classifier.classify(image).digit for image in mnist.test.images[:200]]
+    measured = float(np.mean(np.array(digits) == mnist.test.labels[:200]))
+    assert measured > 0.85  # a 3-epoch slice model; the full score is in the JSON
 
 
 def test_shipped_model_scores_what_its_metadata_says(mnist) -> None:
     """The bundled model is run on all 10,000 MNIST test images; the JSON must match that."""
-    import numpy as np
-
     from edge_runtime.classifier import bundled_model_path
     from edge_runtime.interpreter import TFLiteModel
 
