@@ -8,6 +8,7 @@ allow redistribution, and the set stays small. Needs neither TensorFlow nor MNIS
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
 from pathlib import Path
 
@@ -50,6 +51,11 @@ def test_set_is_not_empty_and_names_are_unique():
     names = [row["file"] for row in ROWS]
     assert len(names) >= 20
     assert len(set(names)) == len(names)
+
+
+def test_no_image_is_listed_twice_under_another_name():
+    digests = [hashlib.sha256((REAL_DIR / row["file"]).read_bytes()).hexdigest() for row in ROWS]
+    assert len(set(digests)) == len(digests)
 
 
 def test_every_image_in_the_folder_is_listed():
