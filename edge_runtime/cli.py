@@ -5,7 +5,6 @@ from __future__ import annotations
 import glob
 import json
 from collections.abc import Iterator
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,8 @@ from edge_runtime.clikit import (
 )
 from edge_runtime.errors import DigitsError, ImageError
 from edge_runtime.results import NumberReading, Prediction
+from edge_runtime.schema import prediction_json as _prediction_json
+from edge_runtime.schema import reading_json as _reading_json
 
 IMAGE_SUFFIXES = {
     ".png",
@@ -65,27 +66,6 @@ def expand_inputs(inputs: tuple[str, ...]) -> Iterator[Path]:
             yield from (Path(m) for m in matches) if matches else (path,)
         else:
             yield path
-
-
-def _prediction_json(prediction: Prediction) -> dict[str, Any]:
-    return {
-        "digit": prediction.digit,
-        "confidence": round(prediction.confidence, 6),
-        "probabilities": [round(p, 6) for p in prediction.probabilities],
-        "inference_ms": round(prediction.inference_ms, 4),
-        "box": asdict(prediction.box) if prediction.box else None,
-        "reason": prediction.reason,
-    }
-
-
-def _reading_json(reading: NumberReading) -> dict[str, Any]:
-    return {
-        "number": reading.text if reading.digits else None,
-        "confidence": round(reading.confidence, 6),
-        "box": asdict(reading.box) if reading.box else None,
-        "reason": reading.reason,
-        "digits": [_prediction_json(p) for p in reading.digits],
-    }
 
 
 def _reading_line(reading: NumberReading) -> str:

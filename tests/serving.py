@@ -1,0 +1,173 @@
+"""Helpers for the digits-serve tests: a real server process on 127.0.0.1 and a tiny client."""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class Client:
+    """A minimal HTTP client for a server on 127.0.0.1 (one connection per request)."""
+
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        timeout: float = 30.0,
+    ) -> Answer:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            connection.request(method, path, body=body, headers=headers or {})
+            response = connection.getresponse()
+            return Answer(response.status, dict(response.getheaders()), response.read())
+        finally:
+            connection.close()
+
+    def post(self, path: str, body: bytes, **headers: str) -> Answer:
+        return self.request(
+            "POST", path, body, {k.replace("_", "-"): v for k, v in headers.items()}
+        )
+
+    def raw(self, data: bytes, timeout: float = 10.0) -> bytes:
+        """Send raw bytes on a fresh connection; the first response (head and body) back."""
+        import socket
+
+        with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as sock:
+            sock.sendall(data)
+            sock.shutdown(socket.SHUT_WR)  # nothing more comes: a short body ends here
+            received = b""
+            with contextlib.suppress(ConnectionResetError):
+                while b"\r\n\r\n" not in received and (chunk := sock.recv(65536)):
+                    received += chunk
+                head = received.split(b"\r\n\r\n", 1)[0]
+                match = re.search(rb"(?i)content-length: *(\d+)", head)
+                length = len(head) + 4 + int(match.group(1)) if match else None
+                while (length is None or len(received) < length) and (chunk := sock.recv(65536)):
+                    received += chunk
+        return received
+
+
+@dataclass
+class ServerProcess(Client):
+    process: subprocess.Popen | None = None
+    log: Path | None = None
+
+    def rss_kb(self) -> int:
+        """The server's resident memory now (VmRSS, kB)."""
+        assert self.process is not None
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        return int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+
+
+@contextlib.contextmanager
+def running_server(
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 90.0
+) -> Iterator[ServerProcess]:
+    """``digits-serve --port 0 ARGS`` in a subprocess; yields once it says where it listens."""
+    log = tmp_path / f"serve-{time.monotonic_ns()}.log"
+    process_env = {**os.environ, **(env or {})}
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "edge_runtime.serve.cli", "--port", "0", *args],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env=process_env,
+        )
+    try:
+        deadline = time.monotonic() + timeout
+        port = None
+        while port is None:
+            text = log.read_text(errors="replace")
+            match = re.search(r"serving http://127\.0\.0\.1:(\d+)/", text)
+            if match:
+                port = int(match.group(1))
+            elif process.poll() is not None:
+                raise AssertionError(f"digits-serve exited {process.returncode}:\n{text}")
+            elif time.monotonic() > deadline:
+                raise AssertionError(f"digits-serve did not start in {timeout}s:\n{text}")
+            else:
+                time.sleep(0.1)
+        yield ServerProcess(port, process, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def png(image: np.ndarray) -> bytes:
+    ok, encoded = cv2.imencode(".png", image)
+    assert ok
+    return encoded.tobytes()
+
+
+def jpeg(image: np.ndarray, quality: int = 90) -> bytes:
+    ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    assert ok
+    return encoded.tobytes()
+
+
+def paper_photo(
+    digits: list[np.ndarray], size: tuple[int, int] = (640, 480), seed: int = 0
+) -> np.ndarray:
+    """MNIST digits as dark ink on noisy light paper, side by side, in a BGR "photo"."""
+    width, height = size
+    rng = np.random.default_rng(seed)
+    page = rng.normal(215, 6, (height, width)).clip(0, 255)
+    side = min(200, (width - 40) // len(digits))
+    for i, digit in enumerate(digits):
+        ink = cv2.resize(digit, (side, side), interpolation=cv2.INTER_CUBIC).astype(np.float64)
+        top, left = (height - side) // 2, 20 + i * side
+        region = page[top : top + side, left : left + side]
+        page[top : top + side, left : left + side] = region * (1 - ink / 255) + 30 * ink / 255
+    return cv2.cvtColor(page.astype(np.uint8), cv2.COLOR_GRAY2BGR)
+
+
+def multipart(fields: dict[str, tuple[str, bytes]]) -> tuple[bytes, str]:
+    """A multipart/form-data body and its content type: name → (filename, content)."""
+    boundary = "----digitsTestBoundary7MA4YWxkTrZu0gW"
+    parts = []
+    for name, (filename, content) in fields.items():
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+            f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'.encode()
+            + content
+            + b"\r\n"
+        )
+    body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
