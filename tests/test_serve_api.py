@@ -16,6 +16,7 @@ import pytest
 from PIL import Image
 
 from edge_runtime import DigitClassifier
+from edge_runtime.results import NumberReading
 from edge_runtime.schema import prediction_json, reading_json
 from tests.serving import jpeg, multipart, paper_photo, png, running_server
 
@@ -99,7 +100,8 @@ def test_read_number(server, digits) -> None:
     assert answer.json["number"] == labels
     library = reading_json(DigitClassifier().read_number(_decode(jpeg(photo))))
     assert [d["digit"] for d in answer.json["digits"]] == [d["digit"] for d in library["digits"]]
-    assert set(answer.json) == {"number", "confidence", "reason", "digits"}
+    assert set(answer.json) == {*reading_json(NumberReading()), "numbers"}  # --number --json
+    assert answer.json["numbers"][0]["number"] == labels
     debug = server.post("/api/read-number?debug=true", jpeg(photo)).json
     assert len(debug["model_inputs"]) == 4
     assert debug["debug_view"].startswith("data:image/png;base64,")

@@ -87,20 +87,27 @@ class DigitsApi:
         return answer
 
     def read_number(self, data: bytes, *, debug: bool = False) -> dict[str, Any]:
-        """Every digit left to right: ``digits-classify --number --json``'s schema.
+        """The most prominent number, left to right, and every number found (``numbers``):
+        ``digits-classify --number --json``'s schema.
 
         With ``debug``, adds ``model_inputs`` (one 28×28 PNG per digit) and
-        ``debug_view`` (the image with its boxes beside the enlarged inputs).
+        ``debug_view`` (the image with its digit and rejected boxes beside the
+        enlarged inputs).
         """
         with self.pool.borrow() as classifier:
             image = decode_limited(data, self.max_pixels)
-            reading, inputs = classifier.inspect(image)
-        answer = reading_json(reading)
+            inspection = classifier.inspect(image)
+        answer = {
+            **reading_json(inspection.reading),
+            "numbers": [reading_json(number) for number in inspection.numbers],
+        }
         if debug:
             from edge_runtime.overlay import model_view
 
+            inputs = list(inspection.model_inputs)
+            view = model_view(image, inputs, inspection.reading, rejected=inspection.rejected)
             answer["model_inputs"] = [png_data_url(pixels) for pixels in inputs]
-            answer["debug_view"] = png_data_url(model_view(image, inputs, reading))
+            answer["debug_view"] = png_data_url(view)
         return answer
 
     def model_info(self) -> dict[str, Any]:

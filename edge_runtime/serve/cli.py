@@ -10,7 +10,14 @@ from typing import Any
 
 import click
 
-from edge_runtime.clikit import user_errors
+from edge_runtime.clikit import (
+    command,
+    file_option,
+    float_option,
+    int_option,
+    threads_option,
+    user_errors,
+)
 from edge_runtime.errors import DigitsError
 
 TOKEN_ENV = "DIGITS_SERVE_TOKEN"
@@ -45,71 +52,37 @@ def _raise_interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
-@click.command(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@command(EPILOG)
 @click.option(
     "--host",
     default="127.0.0.1",
     show_default=True,
     help="Address to listen on; anything but loopback makes the page reachable from the network.",
 )
-@click.option(
-    "--port",
-    type=click.IntRange(0, 65535),
-    default=8000,
-    show_default=True,
-    help="TCP port (0: any free port, printed on start).",
-)
+@int_option("--port", 8000, "TCP port (0: any free port, printed on start).", min=0, max=65535)
 @click.option(
     "--token",
     envvar=TOKEN_ENV,
     show_envvar=True,
     help="Require 'Authorization: Bearer TOKEN' on every route but /api/health.",
 )
-@click.option(
-    "--camera",
-    type=click.IntRange(min=0),
-    metavar="N",
-    help="Show camera N live (picamera2 on a Raspberry Pi).",
-)
-@click.option(
-    "--video",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Show a recorded video live instead of a camera (it loops).",
-)
+@int_option("--camera", None, "Show camera N live (picamera2 on a Pi).", min=0, metavar="N")
+@file_option("--video", "Show a recorded video live instead of a camera (it loops).")
 @click.option(
     "--model", type=click.Path(path_type=Path), help="A .tflite model [the bundled int8 model]."
 )
-@click.option(
-    "--max-upload-mb",
-    type=click.FloatRange(min=0.001),
-    default=10.0,
-    show_default=True,
-    help="Largest request body; bigger ones get 413.",
-)
-@click.option(
+@float_option("--max-upload-mb", 10.0, "Largest request body; bigger ones get 413.", min=0.001)
+@float_option(
     "--max-megapixels",
-    type=click.FloatRange(min=0.001),
-    default=25.0,
-    show_default=True,
-    help="Largest image (width × height), checked before decoding; bigger ones get 400.",
+    25.0,
+    "Largest image (width × height), checked before decoding; bigger ones get 400.",
+    min=0.001,
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=2,
-    show_default=True,
-    help="Requests classified at once (one classifier each).",
-)
-@click.option("--threads", type=click.IntRange(min=1), help="Interpreter threads per classifier.")
-@click.option(
-    "--every",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Classify every Nth live frame.",
-)
-@click.option("--width", type=click.IntRange(min=16), default=640, show_default=True)
-@click.option("--height", type=click.IntRange(min=16), default=480, show_default=True)
+@int_option("--workers", 2, "Requests classified at once (one classifier each).", min=1)
+@threads_option("Interpreter threads per classifier.")
+@int_option("--every", 1, "Classify every Nth live frame.", min=1)
+@int_option("--width", 640, "Camera frame width.", min=16)
+@int_option("--height", 480, "Camera frame height.", min=16)
 @click.option("--log-requests", is_flag=True, help="Log every request on stderr.")
 def main(
     host: str,
