@@ -234,7 +234,7 @@ def _speedups(rows: dict[str, FormatRow]) -> None:
             continue
         for row in rows.values():
             if row.latency is not None and row.latency.p50_ms > 0:
-                setattr(row, attribute, round(base.latency.p50_ms / row.latency.p50_ms, 3))
+                setattr(row, attribute, float(f"{base.latency.p50_ms / row.latency.p50_ms:.4g}"))
 
 
 def _options_dict(options: BenchOptions) -> dict[str, Any]:

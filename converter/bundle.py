@@ -5,6 +5,8 @@
 
 ``--out`` receives ``digits_int8.tflite`` and ``digits_int8.json`` (how the model was
 made and how it scored); training and conversion files go to ``--work-dir``. The
+.tflite carries its input contract and provenance as metadata (converter.embed);
+``--add-metadata`` embeds it into an existing OUT/digits_int8.tflite without retraining. The
 model shipped inside ``edge_runtime`` is rebuilt the same way, from the repository
 root: ``digits-bundle --out edge_runtime/models`` (see the README's Development
 section). Nothing is written into the installed package by path.
@@ -18,8 +20,11 @@ from dataclasses import asdict
 from pathlib import Path
 
 import click
+import numpy as np
 
-from converter.pipeline import ConvertOptions, run_conversion
+from converter.embed import CONVERTER_PIXELS, contract_of, embed_metadata
+from converter.errors import ConversionError
+from converter.pipeline import ConvertOptions, run_conversion, training_record
 from edge_runtime.clikit import (
     command,
     data_dir_option,
@@ -31,7 +36,10 @@ from edge_runtime.clikit import (
 )
 from edge_runtime.fileio import write_bytes_atomic, write_json_atomic
 from edge_runtime.formats import BUNDLED_FORMAT
+from edge_runtime.interpreter import TFLiteModel
 from trainer.data import load_mnist
+from trainer.metrics import accuracy
+from trainer.mnist_files import MnistData
 from trainer.tfenv import quiet_tensorflow
 
 EPILOG = """\b
@@ -39,6 +47,7 @@ Examples:
   digits-bundle                              # train 'best' (~11 min), convert: artifacts/bundle/
   digits-bundle --model artifacts/model.keras --out pi/models
   digits-bundle --out edge_runtime/models    # rebuild the model this project ships (repo root)
+  digits-bundle --out edge_runtime/models --add-metadata   # embed metadata, no retraining
 """
 
 
@@ -47,12 +56,19 @@ Examples:
 @out_dir_option(Path("artifacts/bundle"), "Where the model and its metadata go.")
 @folder_option("--work-dir", "Where training and conversion write their files [OUT/build].")
 @data_dir_option()
+@click.option(
+    "--add-metadata",
+    is_flag=True,
+    help="Only embed contract/provenance metadata in OUT's existing model (no retraining); "
+    "it is replaced only if its MNIST test predictions stay bit-identical.",
+)
 @json_option("Print the metadata written as JSON.")
 def main(
     model: Path | None,
     out_dir: Path,
     work_dir: Path | None,
     data_dir: Path | None,
+    add_metadata: bool,
     as_json: bool,
 ) -> None:
     """Train (or reuse) a Keras model, convert it to full int8 and write it with its metadata.
@@ -65,6 +81,10 @@ def main(
     work_dir = work_dir or out_dir / "build"
     with user_errors():
         data = load_mnist(data_dir)
+        if add_metadata:
+            path, score = add_bundled_metadata(out_dir, data)
+            click.echo(f"Added metadata to {path} (accuracy unchanged: {score:.2%})")
+            return
         if model is None:
             from trainer.models import PRESETS
             from trainer.training import TrainOptions, train
@@ -78,7 +98,7 @@ def main(
                 augment=spec.augment,
             )
             model = train(data, options).model_path
-        training = _training_record(model)
+        training = training_record(model)
         report = run_conversion(
             ConvertOptions(model_path=model, out_dir=work_dir, formats=(BUNDLED_FORMAT.name,)), data
         )
@@ -109,14 +129,37 @@ def main(
     )
 
 
-def _training_record(model: Path) -> dict[str, object]:
-    """The headline of the trainer's metrics.json beside ``model`` (empty when absent)."""
-    metrics_path = model.parent / "metrics.json"
-    if not metrics_path.is_file():
-        return {}
-    metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
-    keys = ("preset", "test_accuracy", "train_seconds", "epochs_run", "seed", "augment")
-    return {key: metrics.get(key) for key in keys}
+def add_bundled_metadata(out_dir: Path, data: MnistData) -> tuple[Path, float]:
+    """Embed metadata into OUT's existing model without retraining; return its accuracy.
+
+    Provenance comes from the JSON beside it. The file is replaced only if its
+    predictions on the whole MNIST test set are bit-identical to the old file's.
+    """
+    model = out_dir / BUNDLED_FORMAT.file_name
+    info_path = model.with_suffix(".json")
+    if not model.is_file() or not info_path.is_file():
+        raise ConversionError(f"--add-metadata needs {model} and {info_path.name} beside it")
+    info = json.loads(info_path.read_text(encoding="utf-8"))
+    raw = model.read_bytes()
+    provenance = {
+        "format": BUNDLED_FORMAT.name,
+        "description": BUNDLED_FORMAT.description,
+        "made_by": "digits-bundle (digits-edge)",
+        "training": info.get("training", {}),
+        "keras_test_accuracy": info.get("keras_test_accuracy"),
+        "test_accuracy": info.get("int8_test_accuracy"),
+        "test_images": len(data.test),
+        "calibration": info.get("calibration"),
+    }
+    blob = embed_metadata(raw, contract_of(raw, CONVERTER_PIXELS), provenance)
+    before = TFLiteModel(raw, options=CONVERTER_PIXELS).predict_in_batches(data.test.images)
+    after_model = TFLiteModel(blob)
+    after = after_model.predict_in_batches(data.test.images)
+    if after_model.contract.source != "metadata" or not np.array_equal(before, after):
+        raise ConversionError("the model with metadata does not predict exactly as before")
+    write_bytes_atomic(model, blob)
+    write_json_atomic(info_path, {**info, "size_bytes": len(blob)})
+    return model, accuracy(after.argmax(axis=1), data.test.labels)
 
 
 if __name__ == "__main__":

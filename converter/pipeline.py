@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import numpy as np
 from converter.c_array import write_c_array
 from converter.calibration import balanced_indices
 from converter.convert import convert, load_keras_model
+from converter.embed import CONVERTER_PIXELS, contract_of, embed_metadata
 from converter.errors import AccuracyDropError, ConversionError
 from converter.validate import BatchProgress, Validation, validate_tflite
 from edge_runtime.fileio import write_bytes_atomic, write_json_atomic
@@ -110,18 +112,38 @@ def run_conversion(
         )
         converted[name] = (blob, time.perf_counter() - started)
 
-    float32_size = len(converted["float32"][0]) if "float32" in converted else None
+    calibration_record = {
+        "samples": len(calibration_idx),
+        "seed": options.seed,
+        "split": "train",
+        "per_class": np.bincount(data.train.labels[calibration_idx], minlength=10).tolist(),
+        "io_type": options.io_type,
+    }
+    training = training_record(options.model_path)
     results = []
-    for name, (blob, seconds) in converted.items():
+    for name, (raw, seconds) in converted.items():
         progress = on_stage(f"validating {name}", len(data.test)) if on_stage else None
-        validation = validate_tflite(blob, data.test, keras_predictions, progress=progress)
+        validation = validate_tflite(raw, data.test, keras_predictions, progress=progress)
+        provenance = {
+            "format": name,
+            "description": FORMATS[name].description,
+            "made_by": "digits-convert (digits-edge)",
+            "keras_model": options.model_path.name,
+            "training": training,
+            "keras_test_accuracy": round(keras_accuracy, 6),
+            "test_accuracy": validation.accuracy,
+            "test_images": validation.images,
+            "calibration": calibration_record if FORMATS[name].needs_calibration else None,
+        }
+        blob = embed_metadata(raw, contract_of(raw, CONVERTER_PIXELS), provenance)
+        converted[name] = (blob, seconds)
         path = write_bytes_atomic(options.out_dir / FORMATS[name].file_name, blob)
         results.append(
             FormatResult(
                 format=name,
                 file=str(path),
                 size_bytes=len(blob),
-                size_vs_float32=round(len(blob) / float32_size, 4) if float32_size else None,
+                size_vs_float32=None,
                 convert_seconds=round(seconds, 2),
                 validation=validation,
                 accuracy_drop_pp=round((keras_accuracy - validation.accuracy) * 100, 4),
@@ -140,15 +162,9 @@ def run_conversion(
         keras_accuracy=round(keras_accuracy, 6),
         keras_size_bytes=options.model_path.stat().st_size,
         test_images=len(data.test),
-        calibration={
-            "samples": len(calibration_idx),
-            "seed": options.seed,
-            "split": "train",
-            "per_class": np.bincount(data.train.labels[calibration_idx], minlength=10).tolist(),
-            "io_type": options.io_type,
-        },
+        calibration=calibration_record,
         max_drop_pp=options.max_drop_pp,
-        results=results,
+        results=_with_size_ratios(results),
         c_array=c_files,
     )
     write_json_atomic(options.out_dir / REPORT_FILE, asdict(report))
@@ -161,3 +177,24 @@ def run_conversion(
             f"allowed --max-drop {options.max_drop_pp}"
         )
     return report
+
+
+def _with_size_ratios(results: list[FormatResult]) -> list[FormatResult]:
+    """Each file's size as a fraction of the float32 file's, when float32 was written."""
+    float32 = next((r.size_bytes for r in results if r.format == "float32"), None)
+    if not float32:
+        return results
+    return [replace(r, size_vs_float32=round(r.size_bytes / float32, 4)) for r in results]
+
+
+def training_record(model: Path) -> dict[str, object]:
+    """The headline of the trainer's metrics.json beside ``model`` (empty when absent)."""
+    metrics_path = model.parent / "metrics.json"
+    if not metrics_path.is_file():
+        return {}
+    try:
+        metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    keys = ("preset", "test_accuracy", "train_seconds", "epochs_run", "seed", "augment")
+    return {key: metrics.get(key) for key in keys if key in metrics}

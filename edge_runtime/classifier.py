@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import os
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
@@ -23,7 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from edge_runtime.errors import DigitsError
+from edge_runtime.contract import InputContract
+from edge_runtime.errors import ContractWarning, DigitsError
 from edge_runtime.formats import BUNDLED_FORMAT
 from edge_runtime.image_io import ImageInput, load_image
 from edge_runtime.interpreter import TFLiteModel
@@ -36,6 +38,7 @@ from edge_runtime.preprocess import (
     PreprocessOptions,
     prepare,
 )
+from edge_runtime.probe import ContractOptions
 from edge_runtime.results import Box, NumberReading, Prediction, Rejected
 
 BUNDLED_MODEL = BUNDLED_FORMAT.file_name
@@ -86,14 +89,42 @@ class DigitClassifier:
         backend: str | None = None,
         min_confidence: float = 0.0,
         preprocess: PreprocessOptions = DEFAULT_OPTIONS,
+        input_range: tuple[float, float] | None = None,
+        invert: bool | None = None,
+        probe: bool = True,
     ) -> None:
+        """Load ``model`` (a path or bytes; None: the bundled int8 model) once.
+
+        How MNIST-form pixels feed the model (its input contract) comes from
+        ``input_range`` (real values of pixel 0 and 255 the model was trained on,
+        e.g. ``(0, 1)``) and ``invert`` (True: it expects dark ink on white) when
+        given, else from the model's metadata, else from a probe over bundled
+        reference digits at load (``probe=False``: 0–255, white on black). A
+        :class:`~edge_runtime.errors.ContractWarning` says what the probe chose
+        and how to pin it; :attr:`contract` holds the result.
+        """
         self.model = TFLiteModel(
             bundled_model_path() if model is None else model,
             num_threads=num_threads,
             backend=backend,
+            options=ContractOptions(input_range=input_range, invert=invert, probe=probe),
         )
+        contract = self.model.contract
+        if contract.source == "probe":
+            warnings.warn(
+                f"{self.model.source}: the model does not say how its input is scaled; "
+                f"using {contract.summary()} ({contract.detail}). "
+                f"Pin it: {contract.pin_hint()}",
+                ContractWarning,
+                stacklevel=2,
+            )
         self.min_confidence = min_confidence
         self.preprocess = preprocess
+
+    @property
+    def contract(self) -> InputContract:
+        """How pixels feed the model (range, polarity, dtype, layout) and where that came from."""
+        return self.model.contract
 
     @property
     def backend(self) -> str:

@@ -39,3 +39,7 @@ class MissingDependencyError(DigitsError, ImportError):
     Also an :class:`ImportError`, so code that treats a failed import as "not available"
     keeps working; the message names what to install for this platform.
     """
+
+
+class ContractWarning(UserWarning):
+    """A model's input convention was guessed (probed), not declared: pin it to silence this."""

@@ -4,11 +4,12 @@ Backend fallback: ``ai_edge_litert`` (maintained LiteRT) → ``tflite_runtime``
 (older Raspberry Pi images, numpy<2 only) → ``tensorflow.lite`` (imported only
 as the last resort, never when a lighter backend exists).
 
-Quantisation is handled here so callers only ever see raw pixels in and float
-scores out. For a quantised tensor with ``scale`` and ``zero_point``:
-
-    q    = clip(round(x / scale) + zero_point, qmin, qmax)     (quantise input)
-    real = (q - zero_point) * scale                            (dequantise output)
+Callers only ever see MNIST-form pixels in (uint8 ``(N, 28, 28)``, white on black)
+and probabilities out. How pixels become this model's input — range, polarity,
+quantisation through the model's own scale and zero point, layout — is the model's
+:class:`~edge_runtime.contract.InputContract`, decided once at load (options, then
+metadata in the file, then a probe: :mod:`edge_runtime.probe`). Outputs are
+dequantised (``real = (q - zero_point) * scale``) and softmaxed when they are logits.
 
 Build one :class:`TFLiteModel` and reuse it: creating an interpreter allocates
 tensors and delegates, which must never happen per frame. A :class:`TFLiteModel`
@@ -27,9 +28,19 @@ from typing import Any
 
 import numpy as np
 
+from edge_runtime.contract import (
+    InputContract,
+    encode,
+    pixel_table,
+    row_to_probabilities,
+    scores_to_probabilities,
+)
 from edge_runtime.errors import ModelLoadError, ModelShapeError, RuntimeBackendError
 from edge_runtime.install_hints import missing_backend_message
+from edge_runtime.metadata import ModelMetadata, read_metadata
 from edge_runtime.native_log import captured_native_stderr
+from edge_runtime.probe import ContractOptions, choose_contract
+from edge_runtime.tflite_file import ModelFile, read_model_file
 
 #: Backends in order of preference: (name, module holding ``Interpreter``).
 BACKENDS: tuple[tuple[str, str], ...] = (
@@ -89,38 +100,6 @@ class TensorInfo:
         )
 
 
-def quantize(values: np.ndarray, tensor: TensorInfo) -> np.ndarray:
-    """Convert real values to ``tensor``'s dtype (``q = round(x/scale) + zero_point``, clipped)."""
-    if not tensor.quantized:
-        return np.asarray(values, dtype=tensor.dtype)
-    info = np.iinfo(tensor.dtype)
-    scaled = np.rint(np.asarray(values, dtype=np.float32) / tensor.scale) + tensor.zero_point
-    return np.clip(scaled, info.min, info.max).astype(tensor.dtype)
-
-
-def dequantize(values: np.ndarray, tensor: TensorInfo) -> np.ndarray:
-    """Convert ``tensor``'s raw values to float32 (``(q - zero_point) * scale``)."""
-    if not tensor.quantized:
-        return np.asarray(values, dtype=np.float32)
-    return (np.asarray(values, dtype=np.float32) - tensor.zero_point) * np.float32(tensor.scale)
-
-
-def to_probabilities(scores: np.ndarray, scale: float = 1.0) -> np.ndarray:
-    """Rows of class scores (times ``scale``) → rows of probabilities summing to 1.
-
-    Softmax outputs only need their quantisation error renormalised away;
-    sigmoid outputs (the ``base`` preset) are divided by their sum — where
-    ``scale`` cancels, so quantised outputs need no dequantising multiply;
-    anything with negative values (logits) goes through a softmax.
-    """
-    totals = scores.sum(axis=-1, keepdims=True)
-    if totals.all() and scores.min() >= 0:
-        return scores / totals
-    logits = scores * np.float32(scale)
-    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
-    return shifted / shifted.sum(axis=-1, keepdims=True)
-
-
 def _read_model_bytes(model: str | os.PathLike[str] | bytes) -> tuple[bytes, str]:
     if isinstance(model, (bytes, bytearray, memoryview)):
         return bytes(model), "<bytes>"
@@ -137,12 +116,11 @@ def _read_model_bytes(model: str | os.PathLike[str] | bytes) -> tuple[bytes, str
 
 
 class TFLiteModel:
-    """A loaded TFLite digit model: raw 0-255 pixels in, probabilities out.
+    """A loaded TFLite digit model: MNIST-form pixels in, probabilities out.
 
-    Input contract: ``float32`` or ``uint8`` arrays of shape ``(N, 28, 28)`` (or
-    ``(N, 784)``), white digit on black background, values 0-255 — the MNIST
-    convention the trainer's models were built for (normalisation is inside
-    the model). Output: ``float32`` ``(N, 10)`` probabilities.
+    Input: ``uint8`` arrays ``(N, 28, 28)`` (or ``(N, 784)``), white digit on black,
+    0-255 — what the preprocessing produces; :attr:`contract` turns them into
+    whatever this model was trained on. Output: ``float32`` ``(N, 10)`` probabilities.
     """
 
     def __init__(
@@ -151,6 +129,7 @@ class TFLiteModel:
         *,
         num_threads: int | None = None,
         backend: str | None = None,
+        options: ContractOptions | None = None,
     ) -> None:
         content, self.source = _read_model_bytes(model)
         if len(content) < 8:
@@ -192,12 +171,26 @@ class TFLiteModel:
                 f"{self.source}: expected 10 output classes, got shape {self.output.shape}"
             )
         self._batch_size = self.input.shape[0]
-        # Full-int8 models calibrated on 0-255 pixels get scale 1, zero point 0 on a uint8
-        # input: camera pixels then go in untouched, with no float maths at all.
-        self._input_is_identity = self.input.scale == 1.0 and self.input.zero_point == 0
+        self._resizable = True
+        self.file: ModelFile = read_model_file(content)
+        self.metadata: ModelMetadata = read_metadata(self.file)
+        self._output_shift = float(self.output.zero_point) if self.output.quantized else 0.0
+        self._output_scale = self.output.scale if self.output.quantized else 1.0
+        base = InputContract(
+            shape=self.input.shape,
+            dtype=self.input.dtype.name,
+            input_scale=self.input.scale if self.input.quantized else 0.0,
+            input_zero_point=self.input.zero_point if self.input.quantized else 0,
+            output=self.file.output_kind(),
+        )
+        self.use_contract(
+            choose_contract(base, self.metadata, options or ContractOptions(), self._predict_with)
+        )
 
-    def _batch_shape(self, batch_size: int) -> tuple[int, ...]:
-        return (batch_size, *self._pixel_shape)
+    def use_contract(self, contract: InputContract) -> None:
+        """Feed the model by ``contract`` from now on (its lookup table is built here, once)."""
+        self.contract = contract
+        self._table = pixel_table(contract)
 
     def _ensure_batch(self, batch_size: int) -> None:
         if batch_size != self._batch_size:
@@ -209,50 +202,45 @@ class TFLiteModel:
 
     def invoke_raw(self, model_input: np.ndarray) -> np.ndarray:
         """Run the interpreter on input already in the model's dtype and shape; raw output."""
-        self._ensure_batch(int(model_input.shape[0]))
+        batch_size = int(model_input.shape[0])
+        if batch_size != self._batch_size:
+            if not self._resizable:
+                return np.concatenate([self.invoke_raw(row[np.newaxis]) for row in model_input])
+            try:
+                self._ensure_batch(batch_size)
+            except (ValueError, RuntimeError):  # a fixed-batch model: one image at a time
+                self._resizable = False
+                self._ensure_batch(self.input.shape[0])
+                return self.invoke_raw(model_input)
         self._interpreter.set_tensor(self.input.index, model_input)
         self._interpreter.invoke()
         return self._interpreter.get_tensor(self.output.index)
 
     def prepare(self, pixels: np.ndarray) -> np.ndarray:
-        """Raw 0-255 pixels ``(N, 28, 28)`` → the model's input dtype and shape (quantised)."""
-        batch = np.asarray(pixels)
-        if batch.shape[1:] != self._pixel_shape:
-            batch = batch.reshape(self._batch_shape(len(batch)))
-        if self.input.quantized:
-            if batch.dtype == self.input.dtype and self._input_is_identity:
-                return np.ascontiguousarray(batch)  # uint8 pixels with scale 1, zero point 0
-            return quantize(batch, self.input)
-        return np.ascontiguousarray(batch, dtype=self.input.dtype)
+        """MNIST-form pixels ``(N, 28, 28)`` → the model's input (dtype, range, layout)."""
+        return encode(pixels, self.contract, self._table)
+
+    def _probabilities(self, raw: np.ndarray, output: str) -> np.ndarray:
+        scores = raw.astype(np.float32)
+        if self._output_shift:
+            scores -= np.float32(self._output_shift)
+        return scores_to_probabilities(scores, output, self._output_scale)
+
+    def _predict_with(self, contract: InputContract, pixels: np.ndarray) -> np.ndarray:
+        """Probabilities under a candidate ``contract`` (the probe's call)."""
+        raw = self.invoke_raw(encode(pixels, contract, pixel_table(contract)))
+        return self._probabilities(raw, contract.output)
 
     def predict(self, pixels: np.ndarray) -> np.ndarray:
-        """Probabilities (rows sum to 1) for a batch of raw pixels, float32 ``(N, 10)``."""
-        raw = self.invoke_raw(self.prepare(pixels))
-        if not self.output.quantized:
-            return to_probabilities(raw.astype(np.float32, copy=False))
-        # (q - zero_point) * scale, with the scale left to to_probabilities (it cancels).
-        shifted = raw.astype(np.float32)
-        if self.output.zero_point:
-            shifted -= np.float32(self.output.zero_point)
-        return to_probabilities(shifted, self.output.scale)
+        """Probabilities (rows sum to 1) for a batch of MNIST-form pixels, float32 ``(N, 10)``."""
+        return self._probabilities(self.invoke_raw(self.prepare(pixels)), self.contract.output)
 
     def predict_one(self, pixels: np.ndarray) -> list[float]:
-        """Probabilities of one image ``(28, 28)`` as a list: the per-frame path.
-
-        Ten numbers are normalised in plain Python (each numpy call costs about
-        a microsecond, several times the arithmetic); the formula is the one in
-        :func:`to_probabilities`, which handles the rare logits case.
-        """
+        """Probabilities of one image ``(28, 28)`` as a list: the per-frame path."""
         raw = self.invoke_raw(self.prepare(pixels[np.newaxis]))[0].tolist()
-        zero_point = self.output.zero_point if self.output.quantized else 0
-        shifted = [value - zero_point for value in raw] if zero_point else raw
-        total = sum(shifted)
-        if total > 0 and min(shifted) >= 0:
-            return [value / total for value in shifted]
-        scores = np.asarray([shifted], dtype=np.float32)
-        return to_probabilities(scores, self.output.scale if self.output.quantized else 1.0)[
-            0
-        ].tolist()
+        shift = self._output_shift
+        shifted = [value - shift for value in raw] if shift else raw
+        return row_to_probabilities(shifted, self.contract.output, self._output_scale)
 
     def predict_in_batches(
         self,

@@ -1,4 +1,4 @@
-"""The interpreter module: backend fallback, quantisation maths, loading errors."""
+"""The interpreter module: backend fallback, loading errors (contract maths: test_contract)."""
 
 from __future__ import annotations
 
@@ -12,57 +12,13 @@ import pytest
 
 from edge_runtime.classifier import bundled_model_path
 from edge_runtime.errors import ModelLoadError, RuntimeBackendError
-from edge_runtime.interpreter import (
-    BACKENDS,
-    TensorInfo,
-    TFLiteModel,
-    dequantize,
-    load_interpreter_class,
-    quantize,
-    to_probabilities,
-)
+from edge_runtime.interpreter import BACKENDS, TFLiteModel, load_interpreter_class
 
-# Tests that load a model need an interpreter package; the quantisation maths does not.
+# Tests that load a model need an interpreter package (the contract maths: test_contract.py).
 needs_backend = pytest.mark.skipif(
     not any(importlib.util.find_spec(name) for name, _ in BACKENDS),
     reason="needs a TFLite interpreter: the 'edge' extra (ai-edge-litert)",
 )
-
-
-def _tensor(dtype, scale: float, zero_point: int) -> TensorInfo:
-    return TensorInfo(
-        "t",
-        0,
-        (1, 10),
-        np.dtype(dtype),
-        scale,
-        zero_point,
-        quantized=scale != 0 and np.issubdtype(np.dtype(dtype), np.integer),
-    )
-
-
-def test_quantise_and_dequantise_follow_the_formula() -> None:
-    int8 = _tensor(np.int8, 0.5, -10)
-    values = np.array([-100.0, -5.0, 0.0, 0.26, 3.0, 200.0], np.float32)
-    q = quantize(values, int8)
-    assert q.dtype == np.int8
-    # q = clip(round(x / 0.5) - 10, -128, 127)
-    assert q.tolist() == [-128, -20, -10, -9, -4, 127]
-    np.testing.assert_allclose(dequantize(q, int8), (q.astype(np.float32) + 10) * 0.5)
-    float_tensor = _tensor(np.float32, 0.0, 0)
-    np.testing.assert_array_equal(quantize(values, float_tensor), values)
-
-
-def test_probabilities_sum_to_one_for_softmax_sigmoid_and_logits() -> None:
-    softmaxish = np.array([[0.1, 0.7, 0.21]], np.float32)
-    np.testing.assert_allclose(to_probabilities(softmaxish).sum(), 1.0, rtol=1e-6)
-    sigmoid = np.array([[0.9, 0.9, 0.2]], np.float32)
-    np.testing.assert_allclose(to_probabilities(sigmoid), [[0.45, 0.45, 0.1]], rtol=1e-6)
-    logits = np.array([[2.0, -1.0, 0.0]], np.float32)
-    expected = np.exp(logits) / np.exp(logits).sum()
-    np.testing.assert_allclose(to_probabilities(logits), expected, rtol=1e-5)
-    # Quantised logits: the scale matters for a softmax and is applied.
-    np.testing.assert_allclose(to_probabilities(logits / 0.5, scale=0.5), expected, rtol=1e-5)
 
 
 @needs_backend
@@ -95,7 +51,9 @@ def test_bad_model_files_raise_our_error(tmp_path: Path, content: bytes, message
 def test_truncated_real_model_never_crashes_the_process(tmp_path: Path) -> None:
     """Each cut is loaded in a child process: a crash would show as a signal exit code."""
     data = bundled_model_path().read_bytes()
-    cuts = [12, 100, len(data) // 3, len(data) // 2, len(data) - 64, len(data) - 1]
+    flatbuffer_end = data.find(b"PK\x03\x04", len(data) - 4096)  # the appended labels ZIP
+    assert flatbuffer_end > 0
+    cuts = [12, 100, len(data) // 3, len(data) // 2, flatbuffer_end - 64, flatbuffer_end - 1]
     script = (
         "import sys\nfrom edge_runtime.interpreter import TFLiteModel\n"
         "from edge_runtime.errors import ModelLoadError\n"
@@ -110,6 +68,11 @@ def test_truncated_real_model_never_crashes_the_process(tmp_path: Path) -> None:
         )
         assert run.returncode == 3, (cut, run.returncode, run.stdout, run.stderr[-500:])
         assert "clean:" in run.stdout
+    # A cut inside the appended ZIP leaves a whole model: it loads (labels fall back to 0-9).
+    path = tmp_path / "cut_zip.tflite"
+    path.write_bytes(data[:-1])
+    model = TFLiteModel(path)
+    assert model.contract.source == "metadata" and model.file.associated_files == {}
 
 
 def test_missing_and_directory_paths(tmp_path: Path) -> None:
