@@ -18,8 +18,10 @@ from edge_runtime.clikit import (
     folder_option,
     int_option,
     json_option,
+    model_input_options,
     threads_option,
     user_errors,
+    warnings_as_notes,
 )
 from edge_runtime.errors import DigitsError, ImageError
 from edge_runtime.results import NumberReading, Prediction
@@ -50,6 +52,8 @@ Examples:
   digits-classify --camera 0 --headless --every 5   # on a Pi over SSH
   digits-classify --video clip.mp4 --max-frames 100
   digits-classify bad.jpg --save-debug dbg/  # save what the model actually sees
+  digits-classify --model theirs.tflite --input-range 0:1 digit.png   # a model we did not make
+  digits-inspect theirs.tflite               # what a model is and how it will be fed
 """
 
 
@@ -185,6 +189,7 @@ def run_stream(
 @click.option(
     "--model", type=click.Path(path_type=Path), help="A .tflite model [the bundled int8 model]."
 )
+@model_input_options()
 @threads_option("Interpreter threads.")
 @click.option("--number", is_flag=True, help="Read every digit left to right (files).")
 @float_option("--min-confidence", 0.0, "Report 'no digit' below this confidence.", min=0, max=1)
@@ -204,6 +209,8 @@ def main(
     camera: int | None,
     video: Path | None,
     model: Path | None,
+    input_range: tuple[float, float] | None,
+    invert: bool | None,
     threads: int | None,
     number: bool,
     min_confidence: float,
@@ -228,12 +235,15 @@ def main(
         from edge_runtime.classifier import DigitClassifier
         from edge_runtime.preprocess import PreprocessOptions
 
-        classifier = DigitClassifier(
-            model,
-            num_threads=threads,
-            min_confidence=min_confidence,
-            preprocess=PreprocessOptions(threshold=threshold),
-        )
+        with warnings_as_notes():  # which input convention a probed model gets, one line
+            classifier = DigitClassifier(
+                model,
+                num_threads=threads,
+                min_confidence=min_confidence,
+                preprocess=PreprocessOptions(threshold=threshold),
+                input_range=input_range,
+                invert=invert,
+            )
         if inputs:
             paths = list(expand_inputs(inputs))
             if not paths:

@@ -18,6 +18,7 @@ Commands::
     @choice_option("--threshold", ["otsu", "adaptive"], "otsu", "How ink is found.")
     @folder_option("--models-dir", "Where models are.", default=Path("artifacts"))
     @file_option("--video", "A video file.")
+    @model_input_options()                # --input-range LOW:HIGH, --invert-input
 
 Running::
 
@@ -26,6 +27,8 @@ Running::
     with ProgressStages(enabled=not as_json, unit="img") as stages:
         run(..., stages.start)            # library reports progress, never prints
     load_mnist(..., progress=download_progress(enabled=not as_json))
+    with warnings_as_notes():             # ContractWarning → one "note: …" line on stderr
+        classifier = DigitClassifier(model, input_range=input_range, invert=invert)
 
 A default of ``None`` means "not set" (the help shows it in brackets); any
 other default is shown with ``show_default``.
@@ -34,13 +37,14 @@ other default is shown with ``show_default``.
 from __future__ import annotations
 
 import contextlib
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import click
 
-from edge_runtime.errors import DigitsError
+from edge_runtime.errors import ContractWarning, DigitsError
 
 DATA_DIR_ENVVAR = "DIGITS_DATA_DIR"
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
@@ -143,6 +147,63 @@ def threads_option(help: str = "Interpreter threads [library default].") -> Deco
 def json_option(help: str = "Print the result as JSON.") -> Decorator:
     """``--json`` → ``as_json: bool``; commands then print only JSON to stdout."""
     return click.option("--json", "as_json", is_flag=True, help=help)
+
+
+class InputRange(click.ParamType):
+    """``LOW:HIGH`` (e.g. ``0:1``, ``-1:1``, ``0:255``) → ``(low, high)`` floats."""
+
+    name = "LOW:HIGH"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> tuple[float, float]:
+        if isinstance(value, tuple):
+            return value
+        try:
+            low, high = (float(part) for part in str(value).split(":"))
+        except ValueError:
+            self.fail(f"expected LOW:HIGH such as 0:1, -1:1 or 0:255, got {value!r}", param, ctx)
+        if not high > low:
+            self.fail(f"HIGH must be above LOW, got {value!r}", param, ctx)
+        return low, high
+
+
+def model_input_options() -> Decorator:
+    """``--input-range`` → ``input_range`` and ``--invert-input/--no-invert-input`` → ``invert``.
+
+    How a model we did not make wants its pixels; unset (None): the model's
+    metadata, else a probe at load.
+    """
+
+    def decorate(function: Any) -> Any:
+        function = click.option(
+            "--invert-input/--no-invert-input",
+            "invert",
+            default=None,
+            help="The model expects dark ink on a light background (or pin that it does not) "
+            "[metadata, else probed].",
+        )(function)
+        return click.option(
+            "--input-range",
+            type=InputRange(),
+            help="Real values of pixel 0 and 255 the model was trained on, e.g. 0:1 or -1:1 "
+            "[metadata, else probed].",
+        )(function)
+
+    return decorate
+
+
+@contextlib.contextmanager
+def warnings_as_notes() -> Iterator[None]:
+    """Show each :class:`ContractWarning` raised inside as one ``note: …`` line on stderr."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ContractWarning)
+        yield
+    for warning in caught:
+        if issubclass(warning.category, ContractWarning):
+            click.echo(f"note: {warning.message}", err=True)
+        else:
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
 
 
 @contextlib.contextmanager
