@@ -184,7 +184,7 @@ class TFLiteModel:
             output=self.file.output_kind(),
         )
         self.use_contract(
-            choose_contract(base, self.metadata, options or ContractOptions(), self._predict_with)
+            choose_contract(base, self.metadata, options or ContractOptions(), self.predict_with)
         )
 
     def use_contract(self, contract: InputContract) -> None:
@@ -226,7 +226,7 @@ class TFLiteModel:
             scores -= np.float32(self._output_shift)
         return scores_to_probabilities(scores, output, self._output_scale)
 
-    def _predict_with(self, contract: InputContract, pixels: np.ndarray) -> np.ndarray:
+    def predict_with(self, contract: InputContract, pixels: np.ndarray) -> np.ndarray:
         """Probabilities under a candidate ``contract`` (the probe's call)."""
         raw = self.invoke_raw(encode(pixels, contract, pixel_table(contract)))
         return self._probabilities(raw, contract.output)

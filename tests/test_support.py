@@ -78,6 +78,21 @@ def test_bundle_command_writes_a_validated_int8_model_where_told(
     digits = [classifier.classify(image).digit for image in mnist.test.images[:200]]
     measured = float(np.mean(np.array(digits) == mnist.test.labels[:200]))
     assert measured > 0.85  # a 3-epoch slice model; the full score is in the JSON
+    # The file describes itself: contract and provenance read back without TensorFlow.
+    assert classifier.contract.source == "metadata"
+    provenance = classifier.model.metadata.provenance
+    assert provenance["test_accuracy"] == info["int8_test_accuracy"]
+    assert provenance["calibration"]["samples"] == info["calibration"]["samples"]
+    # --add-metadata re-embeds it in place, keeping every prediction bit-identical.
+    before = classifier.model.predict(mnist.test.images[:300])
+    again = CliRunner().invoke(
+        bundle, ["--out", str(out), "--add-metadata"], env={"DIGITS_DATA_DIR": mnist.source}
+    )
+    assert again.exit_code == 0 and "accuracy unchanged" in again.output, again.output
+    np.testing.assert_array_equal(
+        DigitClassifier(model).model.predict(mnist.test.images[:300]), before
+    )
+    assert model.stat().st_size == json.loads((out / "digits_int8.json").read_text())["size_bytes"]
 
 
 def test_shipped_model_scores_what_its_metadata_says(mnist) -> None:
@@ -89,6 +104,8 @@ def test_shipped_model_scores_what_its_metadata_says(mnist) -> None:
     info = json.loads(model_path.with_suffix(".json").read_text())
     assert model_path.stat().st_size == info["size_bytes"]
     model = TFLiteModel(model_path)
+    assert model.contract.source == "metadata" and model.contract.pixels.bounds == (0, 255)
+    assert model.metadata.provenance["test_accuracy"] == info["int8_test_accuracy"]
     predictions = np.concatenate(
         [model.predict(batch).argmax(axis=1) for batch in np.array_split(mnist.test.images, 20)]
     )
