@@ -54,6 +54,8 @@ Examples:
   digits-classify bad.jpg --save-debug dbg/  # save what the model actually sees
   digits-classify --model theirs.tflite --input-range 0:1 digit.png   # a model we did not make
   digits-inspect theirs.tflite               # what a model is and how it will be fed
+  digits-classify --eval my_numbers/         # accuracy on 2026_note.jpg-style names
+  digits-classify --eval labels.csv --json --failures misses.png
 """
 
 
@@ -192,6 +194,23 @@ def run_stream(
 @model_input_options()
 @threads_option("Interpreter threads.")
 @click.option("--number", is_flag=True, help="Read every digit left to right (files).")
+@click.option(
+    "--eval",
+    "eval_path",
+    type=click.Path(exists=True, path_type=Path),
+    help="Measure accuracy on a folder of labelled images (2026_note.jpg) or a file,label CSV.",
+)
+@file_option(
+    "--failures",
+    "Contact sheet of the --eval failures (what the model saw).",
+    default=Path("failures.png"),
+)
+@choice_option(
+    "--ink",
+    ["background", "tophat"],
+    "background",
+    "How paper is estimated: at the writing's scale (shadow-proof) or one large top-hat.",
+)
 @float_option("--min-confidence", 0.0, "Report 'no digit' below this confidence.", min=0, max=1)
 @choice_option("--threshold", ["otsu", "adaptive"], "otsu", "How ink is separated from paper.")
 @click.option("--headless", is_flag=True, help="Print results instead of opening a window.")
@@ -213,6 +232,9 @@ def main(
     invert: bool | None,
     threads: int | None,
     number: bool,
+    eval_path: Path | None,
+    failures: Path,
+    ink: str,
     min_confidence: float,
     threshold: str,
     headless: bool,
@@ -228,9 +250,11 @@ def main(
     Prints one line per image (path, digit, confidence). Unreadable files are
     reported and skipped; the exit status is 1 if any failed.
     """
-    sources = sum([bool(inputs), camera is not None, video is not None])
+    sources = sum([bool(inputs), camera is not None, video is not None, eval_path is not None])
     if sources != 1:
-        raise click.UsageError("give image files/folders, --camera N or --video FILE (one of them)")
+        raise click.UsageError(
+            "give image files/folders, --camera N, --video FILE or --eval DIR (one of them)"
+        )
     with user_errors():
         from edge_runtime.classifier import DigitClassifier
         from edge_runtime.preprocess import PreprocessOptions
@@ -240,10 +264,15 @@ def main(
                 model,
                 num_threads=threads,
                 min_confidence=min_confidence,
-                preprocess=PreprocessOptions(threshold=threshold),
+                preprocess=PreprocessOptions(ink=ink, threshold=threshold),
                 input_range=input_range,
                 invert=invert,
             )
+        if eval_path is not None:
+            from edge_runtime.evaluate_cli import run_eval
+
+            run_eval(classifier, eval_path, failures=failures, as_json=as_json)
+            return
         if inputs:
             paths = list(expand_inputs(inputs))
             if not paths:
