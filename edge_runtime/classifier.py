@@ -69,6 +69,19 @@ def bundled_model_path() -> Path:
     return Path(str(resources.files("edge_runtime") / "models" / BUNDLED_MODEL))
 
 
+def _prominence(reading: NumberReading) -> float:
+    """How much a number stands out: big writing, a few digits, read with confidence.
+
+    Height counts squared so a line of small printed text loses to a large
+    handwritten number; the digit count stops helping after four.
+    """
+    heights = sorted(p.box.height for p in reading.digits if p.box is not None)
+    if not heights:
+        return 0.0
+    confidence = sum(p.confidence for p in reading.digits) / len(reading.digits)
+    return heights[len(heights) // 2] ** 2 * min(len(heights), 4) * confidence
+
+
 class DigitClassifier:
     """Classify handwritten digits in photos, frames or MNIST-style images with a TFLite model.
 
@@ -251,13 +264,15 @@ class DigitClassifier:
         predictions = iter(
             self._predictions(np.stack([c.pixels for c in crops]), [c.box for c in crops])
         )
-        numbers, inputs = [], []
+        read = []
         for number in prepared.numbers:
             chosen = [self._choose(candidate, predictions) for candidate in number.candidates]
             digits = tuple(p for option, preds in chosen for p in preds)
-            numbers.append(NumberReading(digits, box=number.box))
-            inputs.append(tuple(c.pixels for option, _ in chosen for c in option))
-        return Inspection(numbers[0], tuple(numbers), inputs[0], prepared.rejected)
+            pixels = tuple(c.pixels for option, _ in chosen for c in option)
+            read.append((NumberReading(digits, box=number.box), pixels))
+        read.sort(key=lambda pair: -_prominence(pair[0]))
+        numbers = tuple(reading for reading, _ in read)
+        return Inspection(numbers[0], numbers, read[0][1], prepared.rejected)
 
     def _choose(
         self, candidate: Candidate, predictions

@@ -27,6 +27,8 @@ class Blob:
     """Mean stroke width, ``2 × area / perimeter``."""
     labels: tuple[int, ...]
     """Component labels in the label image that make up this blob."""
+    border: int = 0
+    """How many of its pixels lie on the image's outermost rows and columns."""
 
     @property
     def fill(self) -> float:
@@ -57,7 +59,11 @@ def find_blobs(mask: np.ndarray, min_area: int) -> tuple[np.ndarray, list[Blob]]
         contours, _ = cv2.findContours(sub, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
         perimeter = sum(cv2.arcLength(c, True) for c in contours)
         stroke = 2.0 * area / perimeter if perimeter > 0 else 1.0
-        blobs.append(Blob(Box(x, y, w, h), area, stroke, (label,)))
+        border = 0
+        if x == 0 or y == 0 or x + w == mask.shape[1] or y + h == mask.shape[0]:
+            edges = (labels[0], labels[-1], labels[:, 0], labels[:, -1])
+            border = sum(int(np.count_nonzero(edge == label)) for edge in edges)
+        blobs.append(Blob(Box(x, y, w, h), area, stroke, (label,), border))
     blobs.sort(key=lambda b: b.box.x)
     return labels, blobs
 
@@ -93,7 +99,8 @@ def _merge(a: Blob, b: Blob) -> Blob:
     x0, y0 = min(a.box.x, b.box.x), min(a.box.y, b.box.y)
     x1, y1 = max(a.box.right, b.box.right), max(a.box.bottom, b.box.bottom)
     stroke = (a.stroke * a.area + b.stroke * b.area) / max(1, a.area + b.area)
-    return Blob(Box(x0, y0, x1 - x0, y1 - y0), a.area + b.area, stroke, a.labels + b.labels)
+    box = Box(x0, y0, x1 - x0, y1 - y0)
+    return Blob(box, a.area + b.area, stroke, a.labels + b.labels, a.border + b.border)
 
 
 def merge_parts(blobs: list[Blob], scale: Scale) -> list[Blob]:
@@ -121,10 +128,10 @@ def rejection_reason(blob: Blob, scale: Scale, image_shape: tuple[int, int]) -> 
     """Why ``blob`` is not a digit of writing at ``scale``, or None when it may be one."""
     height, width = image_shape
     box = blob.box
-    touches = box.x <= 0 or box.y <= 0 or box.right >= width or box.bottom >= height
     long_side, short_side = max(box.width, box.height), max(1, min(box.width, box.height))
     spans = box.width > 0.6 * width or box.height > 0.6 * height
-    if touches and spans and long_side > 1.6 * scale.height and blob.fill < 0.25:
+    along_edge = blob.border > 0.4 * long_side  # runs along the image's edge
+    if spans and along_edge and long_side > 1.6 * scale.height:  # paper edge, photo frame
         return f"page edge or border line ({box.width}×{box.height} touching the image edge)"
     if (
         long_side > 6 * short_side
@@ -142,13 +149,29 @@ def rejection_reason(blob: Blob, scale: Scale, image_shape: tuple[int, int]) -> 
     return None
 
 
+def _frame_reason(blob: Blob, blobs: list[Blob]) -> str | None:
+    """A box drawn around other ink: its box holds the centres of two or more other blobs."""
+    box = blob.box
+    inside = sum(
+        1
+        for other in blobs
+        if other is not blob
+        and box.x < other.box.x + other.box.width / 2 < box.right
+        and box.y < other.box.y + other.box.height / 2 < box.bottom
+        and other.area * 4 < blob.area * 8
+    )
+    if inside >= 2 and blob.fill < 0.3:
+        return f"frame around other ink ({inside} blobs inside)"
+    return None
+
+
 def select_digits(
     blobs: list[Blob], scale: Scale, image_shape: tuple[int, int]
 ) -> tuple[list[Blob], list[Rejected]]:
     """Split ``blobs`` into digit candidates and rejected components (with reasons)."""
     kept, rejected = [], []
     for blob in blobs:
-        reason = rejection_reason(blob, scale, image_shape)
+        reason = rejection_reason(blob, scale, image_shape) or _frame_reason(blob, blobs)
         if reason is None:
             kept.append(blob)
         else:

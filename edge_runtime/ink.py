@@ -57,19 +57,21 @@ def background_ink(ink: np.ndarray, stroke: float) -> np.ndarray:
     return np.clip(strength * 255.0, 0, 255).astype(np.uint8)
 
 
-def ink_mask(ink: np.ndarray, min_contrast: int, threshold: str = "otsu") -> np.ndarray | None:
+def ink_mask(
+    ink: np.ndarray, min_contrast: int, threshold: str = "otsu", floor_ratio: float = 0.4
+) -> np.ndarray | None:
     """Binary mask (0/255) of ink pixels, or None when nothing stands out enough.
 
     Otsu alone fails when the digit is a tiny fraction of a textured frame (it
     then splits the paper texture in two), so the threshold is never below
-    40% of the strongest stroke: a stroke's core is always above that, paper
-    texture well below. ``threshold="adaptive"`` uses a local mean instead.
+    ``floor_ratio`` (40%) of the strongest stroke: a stroke's core is always
+    above that, paper texture well below. ``threshold="adaptive"`` uses a local mean instead.
     """
     # The strongest ink after a 5×5 box blur: isolated noise pixels average away, strokes don't.
     peak = int(cv2.blur(ink, (5, 5)).max())
     if peak < min_contrast:
         return None
-    floor = max(0.4 * peak, min_contrast / 2)
+    floor = max(floor_ratio * peak, min_contrast / 2)
     if threshold == "adaptive":
         block = _odd(min(ink.shape) / 8, minimum=11)
         mask = cv2.adaptiveThreshold(
@@ -85,9 +87,11 @@ def ink_mask(ink: np.ndarray, min_contrast: int, threshold: str = "otsu") -> np.
 def remove_ruled_lines(mask: np.ndarray, min_lines: int = 3) -> np.ndarray:
     """Erase ruled or squared-paper lines: families of straight lines across 70% of the image.
 
-    A single long stroke is a digit's (the bar of a 7 that fills the image),
-    so lines are removed only when at least ``min_lines`` parallel ones are
-    found. Small gaps the removal cuts into strokes crossing a line are closed.
+    A single long stroke may be a digit's (the bar of a 7 or a 4 that fills
+    the image), so lines are removed only when at least ``min_lines``
+    parallel ones are found (one lone rule is left to
+    :func:`remove_long_strokes`, which knows the writing's height). Small
+    gaps the removal cuts into strokes crossing a line are closed.
     """
     height, width = mask.shape
     lines = np.zeros_like(mask)
@@ -106,3 +110,23 @@ def remove_ruled_lines(mask: np.ndarray, min_lines: int = 3) -> np.ndarray:
     lines = cv2.dilate(lines, np.ones((3, 3), np.uint8))
     cleaned = cv2.bitwise_and(mask, cv2.bitwise_not(lines))
     return cv2.morphologyEx(cleaned, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
+
+
+def remove_long_strokes(mask: np.ndarray, length: int) -> np.ndarray:
+    """Erase straight horizontal or vertical runs longer than ``length`` px.
+
+    No handwritten digit has a straight stroke much longer than its height,
+    so with ``length`` ≈ 1.5 × the writing's height this removes underlines,
+    boxes drawn around a number, table rules and form fields, and unglues
+    digits that touch them, while every digit stroke survives.
+    """
+    if length < 8 or length > max(mask.shape):
+        return mask
+    lines = np.zeros_like(mask)
+    for size in ((length, 1), (1, length)):
+        kernel = cv2.getStructuringElement(cv2.MORPH_RECT, size)
+        lines |= cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel)
+    if not lines.any():
+        return mask
+    lines = cv2.dilate(lines, np.ones((3, 3), np.uint8))
+    return cv2.bitwise_and(mask, cv2.bitwise_not(lines))

@@ -58,12 +58,24 @@ def to_gray(image: np.ndarray) -> np.ndarray:
 def ink_is_dark(gray: np.ndarray) -> bool:
     """True for dark ink on a light background.
 
-    Ink is the minority of pixels, so the median is background: the ink is
-    dark when the median lies nearer the bright extreme (99.95th percentile)
-    than the dark one (0.05th) — extremes that a thin pen line on a big page
-    still reaches. Unlike a global split, this holds under uneven light and
-    when the digit touches every edge of the image.
+    Ink is thin and strong against what surrounds it: a black-hat (dark thin
+    detail) and a top-hat (light thin detail) of a small copy of the image
+    are compared at their strongest (99th percentile). Unlike comparing
+    the median with the extremes, this holds when a cast shadow covers most
+    of the page, under uneven light, and when the digit touches every edge.
     """
+    scale = min(1.0, 256 / max(gray.shape))
+    small = (
+        gray
+        if scale == 1.0
+        else cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    )
+    # A 9-px kernel at this size: wider than strokes, narrower than the paper inside a loop.
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (9, 9))
+    dark = np.percentile(cv2.morphologyEx(small, cv2.MORPH_BLACKHAT, kernel), 99)
+    light = np.percentile(cv2.morphologyEx(small, cv2.MORPH_TOPHAT, kernel), 99)
+    if abs(dark - light) > 4:
+        return bool(dark > light)
     dark_end, median, bright_end = np.percentile(gray, (0.05, 50, 99.95))
     return bool(median - dark_end > bright_end - median)
 

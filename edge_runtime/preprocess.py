@@ -39,6 +39,7 @@ from edge_runtime.ink import (
     background_ink,
     ink_mask,
     polarity_flipped,
+    remove_long_strokes,
     remove_ruled_lines,
     tophat_ink,
 )
@@ -69,6 +70,10 @@ __all__ = [
     "stroke_width",
     "to_gray",
 ]
+
+
+FAINT_FLOOR = 0.4
+"""After background estimation, ink is at least this fraction of the strongest stroke."""
 
 
 @dataclass(frozen=True)
@@ -266,9 +271,26 @@ def _mask(view: _View, dark: bool, options: PreprocessOptions, scale: Scale | No
     flipped = polarity_flipped(view.gray, dark)
     if options.ink == "background" and scale is not None:
         ink = background_ink(flipped, scale.stroke)
-    else:
-        ink = tophat_ink(flipped)
+        # Paper is flat at ~0 here, so a faint digit beside a bold one can be kept.
+        return ink, ink_mask(ink, options.min_contrast, options.threshold, FAINT_FLOOR)
+    ink = tophat_ink(flipped)
     return ink, ink_mask(ink, options.min_contrast, options.threshold)
+
+
+def _rough_scale(mask: np.ndarray) -> Scale | None:
+    """The writing's scale from a first mask, its long straight lines taken out first.
+
+    An underline touching every digit makes one wide blob of the whole
+    number; without it the digits are measured one by one. Strokes longer
+    than 18 stroke widths are longer than any digit's.
+    """
+    scale = estimate_scale(find_blobs(mask, min_area=4)[1])
+    if scale is None:
+        return None
+    cleaned = remove_long_strokes(mask, int(18 * max(scale.stroke, 1.0)))
+    if cleaned is mask:
+        return scale
+    return estimate_scale(find_blobs(cleaned, min_area=4)[1]) or scale
 
 
 def prepare(image: np.ndarray, options: PreprocessOptions = DEFAULT_OPTIONS) -> Prepared | NoDigit:
@@ -284,18 +306,17 @@ def prepare(image: np.ndarray, options: PreprocessOptions = DEFAULT_OPTIONS) -> 
     rough_ink, rough = _mask(view, dark, replace(options, ink="tophat"), None)
     if rough is None:
         return NoDigit("no digit: nothing stands out from the background")
-    _, blobs = find_blobs(rough, min_area=4)
-    scale = estimate_scale(blobs)
+    scale = _rough_scale(rough)
     if scale is None:
         return NoDigit("no digit: no ink found")
-    zoomed = _zoomed_view(gray, view, blobs, scale, options)
+    zoomed = _zoomed_view(gray, view, find_blobs(rough, min_area=4)[1], scale, options)
     if zoomed is not view:
         view = zoomed
         dark = ink_is_dark(view.gray)
         rough_ink, rough = _mask(view, dark, replace(options, ink="tophat"), None)
         if rough is None:
             return NoDigit("no digit: nothing stands out from the background")
-        scale = estimate_scale(find_blobs(rough, min_area=4)[1]) or scale
+        scale = _rough_scale(rough) or scale
     if options.ink == "background":
         ink, mask = _mask(view, dark, options, scale)
     else:
@@ -304,6 +325,8 @@ def prepare(image: np.ndarray, options: PreprocessOptions = DEFAULT_OPTIONS) -> 
         return NoDigit("no digit: nothing stands out from the background")
     if options.remove_lines:
         mask = remove_ruled_lines(mask)
+        scale = _rough_scale(mask) or scale  # measured again on the final ink
+        mask = remove_long_strokes(mask, int(1.5 * scale.height))
     labels, blobs = find_blobs(mask, min_area=max(4, int(1.5 * scale.stroke**2)))
     scale = estimate_scale(blobs) or scale
     kept, rejected = select_digits(blobs, scale, mask.shape)
