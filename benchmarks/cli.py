@@ -23,6 +23,7 @@ from edge_runtime.clikit import (
     threads_option,
     user_errors,
 )
+from edge_runtime.fileio import check_output_dir
 from trainer.tfenv import quiet_tensorflow
 
 EPILOG = """\b
@@ -89,6 +90,7 @@ def main(
     from trainer.data import load_mnist
 
     with user_errors():
+        check_output_dir(out_dir)
         data = load_mnist(data_dir, progress=download_progress(not as_json))
         options = BenchOptions(
             models_dir=models_dir,

@@ -8,7 +8,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from benchmarks.run import BenchReport, FormatRow
-from edge_runtime.fileio import atomic_open, atomic_path, write_json_atomic
+from edge_runtime.fileio import atomic_open, atomic_path, ensure_output_dir, write_json_atomic
 
 COLUMNS = (
     ("format", "format"),
@@ -184,7 +184,7 @@ def write_chart(report: BenchReport, path: Path) -> Path | None:
 
 def write_report(report: BenchReport, out_dir: Path) -> list[Path]:
     """Write bench.json, bench.csv, bench.md and bench.png into ``out_dir``."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    ensure_output_dir(out_dir)
     written = [write_json_atomic(out_dir / "bench.json", asdict(report))]
     for name, text in (("bench.csv", csv_text(report)), ("bench.md", markdown_table(report))):
         with atomic_open(out_dir / name, "w", encoding="utf-8", newline="") as handle:

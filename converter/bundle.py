@@ -34,7 +34,7 @@ from edge_runtime.clikit import (
     out_dir_option,
     user_errors,
 )
-from edge_runtime.fileio import write_bytes_atomic, write_json_atomic
+from edge_runtime.fileio import check_output_dir, write_bytes_atomic, write_json_atomic
 from edge_runtime.formats import BUNDLED_FORMAT
 from edge_runtime.interpreter import TFLiteModel
 from trainer.data import load_mnist
@@ -80,6 +80,8 @@ def main(
     rebuild = "digits-bundle" + (f" --model {model}" if model else "") + f" --out {out_dir}"
     work_dir = work_dir or out_dir / "build"
     with user_errors():
+        check_output_dir(out_dir)
+        check_output_dir(work_dir)
         data = load_mnist(data_dir)
         if add_metadata:
             path, score = add_bundled_metadata(out_dir, data)

@@ -30,6 +30,7 @@ from edge_runtime.clikit import (
     seed_option,
     user_errors,
 )
+from edge_runtime.fileio import check_output_dir
 from edge_runtime.formats import FORMATS, IO_TYPES
 from trainer.data import load_mnist
 from trainer.tfenv import DEFAULT_SEED, quiet_tensorflow
@@ -120,6 +121,7 @@ def main(
     chosen = tuple(FORMATS) if "all" in formats else tuple(dict.fromkeys(formats))
     with user_errors():
         check_model_path(model)
+        check_output_dir(out_dir or model.parent)
         data = load_mnist(data_dir, progress=download_progress(not as_json))
         options = ConvertOptions(
             model_path=model,

@@ -23,7 +23,8 @@ from edge_runtime.clikit import (
     user_errors,
     warnings_as_notes,
 )
-from edge_runtime.errors import DigitsError, ImageError
+from edge_runtime.errors import DigitsError, ImageError, OutputError
+from edge_runtime.fileio import check_output_dir
 from edge_runtime.results import NumberReading, Prediction
 from edge_runtime.schema import prediction_json as _prediction_json
 from edge_runtime.schema import reading_json as _reading_json
@@ -110,6 +111,8 @@ def classify_files(
                 prediction = classifier.classify(image)
                 payload = {"path": str(path), **_prediction_json(prediction)}
                 text = _prediction_line(prediction)
+        except OutputError:
+            raise  # the debug folder cannot be written: no point going on
         except DigitsError as e:
             failed += 1
             if as_json:
@@ -256,6 +259,8 @@ def main(
             "give image files/folders, --camera N, --video FILE or --eval DIR (one of them)"
         )
     with user_errors():
+        if debug_dir is not None:
+            check_output_dir(debug_dir)
         from edge_runtime.classifier import DigitClassifier
         from edge_runtime.preprocess import PreprocessOptions
 

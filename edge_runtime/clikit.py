@@ -37,6 +37,9 @@ other default is shown with ``show_default``.
 from __future__ import annotations
 
 import contextlib
+import errno
+import os
+import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -52,9 +55,44 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 Decorator = Callable[[Any], Any]
 
 
+# Writing stdout can fail too: redirected to a full disk, or a pipe whose reader has gone.
+_OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EPIPE}
+
+
+class DigitsCommand(click.Command):
+    """A command whose failures are one line and exit 1, whatever the output path.
+
+    Our own errors (:class:`DigitsError`) become ``Error: …``; a failure to write
+    stdout (full disk, closed pipe) is reported once, not as a traceback (and not
+    again when Python flushes stdout at exit).
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            with user_errors():
+                result = super().invoke(ctx)
+                sys.stdout.flush()  # a full disk shows here, not at interpreter exit
+                return result
+        except OSError as e:
+            if e.errno not in _OUTPUT_ERRNOS:
+                raise
+            _discard_stdout()
+            if e.errno == errno.EPIPE:  # `digits-classify scans/ | head`: the reader is done
+                ctx.exit(1)
+            raise click.ClickException(f"cannot write the output: {e.strerror}") from e
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null so the unwritable buffer is not flushed again at exit."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
 def command(epilog: str | None = None) -> Decorator:
-    """``click.command`` with ``-h``/``--help`` and the given examples epilog."""
-    return click.command(epilog=epilog, context_settings=CONTEXT_SETTINGS)
+    """``click.command`` with ``-h``/``--help``, the examples epilog and one-line errors."""
+    return click.command(cls=DigitsCommand, epilog=epilog, context_settings=CONTEXT_SETTINGS)
 
 
 def _option(name: str | Sequence[str], default: Any, help: str, **kwargs: Any) -> Decorator:

@@ -43,3 +43,8 @@ class MissingDependencyError(DigitsError, ImportError):
 
 class ContractWarning(UserWarning):
     """A model's input convention was guessed (probed), not declared: pin it to silence this."""
+
+
+class OutputError(DigitsError):
+    """An output file or folder cannot be written: unwritable, a file where a folder
+    should be, or the disk is full. Nothing half-written is left behind."""

@@ -115,6 +115,15 @@ def _read_model_bytes(model: str | os.PathLike[str] | bytes) -> tuple[bytes, str
     return content, str(path)
 
 
+def _is_keras_file(content: bytes, source: str) -> bool:
+    """A Keras 3 ``.keras`` (a zip) or legacy ``.h5`` (HDF5) model, not a flatbuffer."""
+    if content.startswith(b"\x89HDF\r\n\x1a\n"):
+        return True
+    return content.startswith(b"PK\x03\x04") and (
+        source.endswith(".keras") or b"config.json" in content[:4096]
+    )
+
+
 class TFLiteModel:
     """A loaded TFLite digit model: MNIST-form pixels in, probabilities out.
 
@@ -135,6 +144,11 @@ class TFLiteModel:
         if len(content) < 8:
             raise ModelLoadError(
                 f"{self.source} is not a TFLite model: {len(content)} bytes is too short"
+            )
+        if _is_keras_file(content, self.source):
+            raise ModelLoadError(
+                f"{self.source} is a Keras model, not TFLite: convert it first with "
+                f"`digits-convert {self.source}` (writes digits_int8.tflite beside it)"
             )
         if content[4:8] != _TFLITE_IDENTIFIER:
             raise ModelLoadError(

@@ -89,6 +89,7 @@ def test_no_command_imports_another_command() -> None:
         if path.exists():
             assert not (_imports(path) & (commands - {name})), name
     assert _imports(REPO / "edge_runtime" / "clikit.py") <= {
-        "__future__", "contextlib", "collections.abc", "pathlib", "typing", "warnings", "click",
+        "__future__", "contextlib", "errno", "os", "sys", "collections.abc", "pathlib", "typing",
+        "warnings", "click",
         "tqdm", "edge_runtime.errors",
     }  # fmt: skip

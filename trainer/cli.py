@@ -19,6 +19,7 @@ from edge_runtime.clikit import (
     seed_option,
     user_errors,
 )
+from edge_runtime.fileio import check_output_dir
 from trainer.data import load_mnist
 from trainer.models import ACTIVATIONS, PRESETS, parse_hidden
 from trainer.tfenv import DEFAULT_SEED, quiet_tensorflow
@@ -103,6 +104,7 @@ def main(
     """
     quiet_tensorflow()
     with user_errors():
+        check_output_dir(out_dir)
         spec = PRESETS[preset].with_overrides(hidden=hidden, dropout=dropout, activation=activation)
         data = load_mnist(
             data_dir, download=not no_download, progress=download_progress(not as_json)

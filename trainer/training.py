@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from edge_runtime.fileio import atomic_path, write_json_atomic
+from edge_runtime.fileio import atomic_path, ensure_output_dir, write_json_atomic
 from trainer.errors import TrainingError
 from trainer.metrics import accuracy, confusion_matrix, per_class_scores
 from trainer.mnist_files import MnistData, MnistSplit
@@ -232,7 +232,7 @@ def train(data: MnistData, options: TrainOptions) -> TrainResult:
     test_accuracy = round(accuracy(predicted, data.test.labels), 6)
 
     out_dir = Path(options.out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    ensure_output_dir(out_dir)
     model_path = out_dir / MODEL_FILE
     with atomic_path(model_path) as tmp:
         model.save(tmp)
