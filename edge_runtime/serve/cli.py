@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 import signal
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +52,23 @@ def is_loopback(host: str) -> bool:
 
 def _raise_interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
+
+
+def _keep_stderr_for_python() -> None:
+    """Point Python's ``sys.stderr`` at a private copy of file descriptor 2.
+
+    The camera code silences native chatter by swapping fd 2 for a moment
+    (:func:`~edge_runtime.native_log.captured_native_stderr`); in a server the
+    live thread does that for every frame, and the start-up line or a warning
+    written meanwhile by another thread would vanish into its temporary file.
+    """
+    try:
+        if sys.stderr.fileno() != 2:
+            return
+    except (AttributeError, OSError, ValueError):
+        return  # not a real terminal/file (e.g. under click's CliRunner)
+    sys.stderr.flush()
+    sys.stderr = os.fdopen(os.dup(2), "w", buffering=1, errors="backslashreplace")
 
 
 @command(EPILOG)
@@ -109,6 +128,7 @@ def main(
     """
     if camera is not None and video is not None:
         raise click.UsageError("give --camera N or --video FILE, not both")
+    _keep_stderr_for_python()
     logging.basicConfig(
         level=logging.INFO if log_requests else logging.WARNING,
         format="digits-serve: %(levelname)s %(message)s",

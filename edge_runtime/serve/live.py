@@ -71,6 +71,7 @@ class LiveFeed:
         self._open_source = open_source
         self._classifier = classifier
         self._state = _State()
+        self._last_shown: float | None = None
         self._changed = threading.Condition()
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._run, name="digits-live", daemon=True)
@@ -138,6 +139,7 @@ class LiveFeed:
                 self._lose(f"live loop failed: {type(e).__name__}: {e}")
 
     def _lose(self, message: str) -> None:
+        self._last_shown = None
         self._publish(
             status="lost",
             error=message,
@@ -164,7 +166,14 @@ class LiveFeed:
                     next_due = time.perf_counter()
 
     def _show(self, result: FrameResult) -> None:
-        overlay = draw_overlay(result.frame, result.reading, result.fps)
+        # FPS over what is shown, across video restarts (run_live's own restarts per source)
+        now = time.perf_counter()
+        fps = self._state.fps
+        if self._last_shown is not None:
+            instant = 1.0 / max(now - self._last_shown, 1e-6)
+            fps = instant if fps == 0.0 else 0.9 * fps + 0.1 * instant
+        self._last_shown = now
+        overlay = draw_overlay(result.frame, result.reading, fps)
         ok, encoded = cv2.imencode(
             ".jpg", overlay, [cv2.IMWRITE_JPEG_QUALITY, self.options.jpeg_quality]
         )
@@ -174,7 +183,7 @@ class LiveFeed:
             frame_id=self._state.frame_id + 1,
             jpeg=encoded.tobytes() if ok else self._state.jpeg,
             reading=reading_json(result.reading),
-            fps=result.fps,
+            fps=fps,
             process_ms=result.process_ms,
             frames=self._state.frames + 1,
         )

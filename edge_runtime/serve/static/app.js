@@ -359,7 +359,7 @@ async function pollLatest(first) {
     $("live-status").textContent = "server unreachable";
     $("live-status").className = "badge lost";
   }
-  live.timer = setTimeout(() => pollLatest(false), 500);
+  live.timer = setTimeout(() => pollLatest(false), 300);
 }
 
 function setupLive() {
