@@ -261,6 +261,8 @@ def main(
     with user_errors():
         if debug_dir is not None:
             check_output_dir(debug_dir)
+        if eval_path is not None:
+            check_output_dir(failures.parent)
         from edge_runtime.classifier import DigitClassifier
         from edge_runtime.preprocess import PreprocessOptions
 

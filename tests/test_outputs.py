@@ -190,6 +190,15 @@ def test_video_save_debug_disk_full(tmp_path: Path, digit_images, full_disk: Pat
     assert _files(full_disk) == []
 
 
+def test_eval_failures_sheet_under_a_file(tmp_path: Path, a_file: Path) -> None:
+    """Checked before the model loads or the folder is read."""
+    sheet = a_file / "misses.png"
+    result = _classify(["--eval", str(tmp_path), "--failures", str(sheet)])
+    assert _one_line_exit_1(result) == (
+        f"Error: cannot create folder {a_file}: {a_file} is a file, not a folder"
+    )
+
+
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
 def test_stdout_on_a_full_disk_is_one_line_not_a_traceback(digit_images) -> None:
     with open("/dev/full", "w") as full:
