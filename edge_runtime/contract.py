@@ -68,12 +68,13 @@ def _number(value: float) -> str:
     return str(int(rounded)) if rounded == int(rounded) else f"{rounded:g}"
 
 
-#: Conventions the load-time probe tries, most common first (ties go to the earlier one).
+#: Conventions the load-time probe tries; near-ties go to the earlier, smaller-valued one
+#: (see :mod:`edge_runtime.probe`).
 PROBE_RANGES: tuple[PixelRange, ...] = (
-    PixelRange.from_range(0, 255),
     PixelRange.from_range(0, 1),
-    PixelRange.from_range(-1, 1),
     PixelRange.from_mean_std(0.1307 * 255, 0.3081 * 255),  # torchvision's MNIST Normalize
+    PixelRange.from_range(-1, 1),
+    PixelRange.from_range(0, 255),
 )
 
 

@@ -1,12 +1,15 @@
 """Decide a model's input contract: options, then metadata, then a probe, then the default.
 
-The **probe** runs the bundled reference digits (40 real MNIST test digits, 4 per
+The **probe** runs the bundled reference digits (100 real MNIST test digits, 10 per
 class: ``edge_runtime/models/reference_digits.npz``, test-set indices inside) through
-every candidate convention that is not pinned — pixel ranges 0–255, 0–1, −1–1 and
-torchvision's MNIST mean/std, each white-on-black and inverted — and keeps the one that
-reads the most digits right (ties: the higher mean log-probability of the true digit,
-then the earlier, more common, convention). Its cost is at most eight batched calls of
-40 images, once, at load.
+every candidate convention that is not pinned — pixel ranges 0–1, mean/std
+(torchvision's MNIST normalisation), −1–1 and 0–255, each white-on-black and inverted —
+and keeps the one that reads the most digits right. Candidates within
+:data:`TIE_MARGIN` digits of the best count as tied, and the tie goes to the earlier
+one in that order: inputs too *small* for a model (0–1 into a model that divides by 255
+itself) fail loudly, while inputs too *large* (0–255 into a ReLU network trained on 0–1)
+often still read most digits, a few points worse. Its cost is at most eight batched
+calls of 100 images, once, at load (``python -m benchmarks.probe_cost``).
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ from edge_runtime.metadata import ModelMetadata
 REFERENCE_FILE = "reference_digits.npz"
 #: The probe warns when its best convention reads fewer reference digits than this.
 MIN_PROBE_ACCURACY = 0.8
+#: Candidates reading at most this many fewer reference digits than the best tie with it.
+TIE_MARGIN = 1
 
 
 @dataclass(frozen=True)
@@ -45,7 +50,7 @@ class ContractOptions:
 
 @functools.lru_cache(maxsize=1)
 def reference_digits() -> tuple[np.ndarray, np.ndarray]:
-    """The bundled reference digits: uint8 ``(40, 28, 28)`` MNIST form and their labels."""
+    """The bundled reference digits: uint8 ``(100, 28, 28)`` MNIST form and their labels."""
     path = resources.files("edge_runtime") / "models" / REFERENCE_FILE
     with path.open("rb") as handle, np.load(handle) as data:
         return data["images"].copy(), data["labels"].astype(np.int64)
@@ -111,16 +116,13 @@ def _probe(
     scored = []
     for candidate in candidates(contract, pixels, invert):
         probabilities = predict(candidate, images)
-        correct = int((probabilities.argmax(axis=1) == labels).sum())
-        truth = probabilities[np.arange(len(labels)), labels]
-        log_likelihood = float(np.mean(np.log(np.maximum(truth, 1e-12))))
-        scored.append((correct, log_likelihood, -len(scored), candidate))
-    scored.sort(key=lambda item: item[:3], reverse=True)
-    correct, _, _, best = scored[0]
+        scored.append((int((probabilities.argmax(axis=1) == labels).sum()), candidate))
+    top = max(correct for correct, _ in scored)
+    correct, best = next(item for item in scored if item[0] >= top - TIE_MARGIN)
+    others = sorted((item for item in scored if item[1] is not best), key=lambda item: -item[0])
     detail = f"probe: {correct}/{len(labels)} reference digits read right with {_convention(best)}"
-    if len(scored) > 1:
-        runner_up = scored[1]
-        detail += f" (next: {_convention(runner_up[3])}, {runner_up[0]}/{len(labels)})"
+    if others:
+        detail += f" (next: {_convention(others[0][1])}, {others[0][0]}/{len(labels)})"
     if correct < MIN_PROBE_ACCURACY * len(labels):
         detail += "; no convention reads them well: is this an MNIST-style digit model?"
     return replace(best, source="probe", detail=detail)

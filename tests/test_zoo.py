@@ -21,7 +21,7 @@ from edge_runtime.errors import ContractWarning
 
 pytestmark = pytest.mark.tf
 
-TRAIN_IMAGES = 12_000
+TRAIN_IMAGES = 20_000
 TEST_IMAGES = 2_000
 TOLERANCE_PP = 0.5
 MNIST_MEAN, MNIST_STD = 0.1307 * 255, 0.3081 * 255  # torchvision's Normalize, on 0-255
@@ -76,8 +76,8 @@ def _build(spec: Spec):
 
     inputs = keras.Input(spec.layout, dtype="uint8" if spec.cast_uint8 else "float32")
     x = inputs
-    if spec.cast_uint8:
-        x = keras.layers.Rescaling(1 / 255)(x)  # casts to float inside the model
+    if spec.range == (0, 255):  # raw pixels in, scaled inside (casts uint8 inputs to float)
+        x = keras.layers.Rescaling(1 / 255)(x)
     if spec.cnn:
         if len(spec.layout) == 2:
             x = keras.layers.Reshape((28, 28, 1))(x)
@@ -149,7 +149,7 @@ def zoo(mnist):
         x = spec.transform(train.images)
         if spec.cast_uint8:
             x = x.astype(np.uint8)
-        model.fit(x, train.labels, epochs=2, batch_size=64, verbose=0)
+        model.fit(x, train.labels, epochs=3, batch_size=64, verbose=0)
         calibration = spec.transform(mnist.train.images[-300:])
         blob = convert(model, spec.format, calibration=calibration, io_type=spec.io_type)
         truth = ContractOptions(input_range=_input_range(spec), invert=spec.invert)
@@ -177,7 +177,7 @@ def _accuracy(classifier: DigitClassifier, test) -> float:
 def test_zoo_model_reads_right_with_no_options_options_and_metadata(zoo, mnist, name) -> None:
     entry = zoo(name)
     test = mnist.test.head(TEST_IMAGES)
-    assert entry.own_accuracy > 0.85, f"{name} trained badly: {entry.own_accuracy:.2%}"
+    assert entry.own_accuracy > 0.8, f"{name} trained badly: {entry.own_accuracy:.2%}"
 
     with pytest.warns(ContractWarning, match="Pin it") as caught:
         probed = DigitClassifier(entry.plain)
@@ -206,9 +206,10 @@ def test_zoo_model_reads_right_with_no_options_options_and_metadata(zoo, mnist, 
 
 
 def test_a_wrong_pinned_convention_is_obeyed_not_overruled(zoo, mnist) -> None:
-    """Options win over the probe: pinning 0-255 on a 0-1 model reproduces the failure."""
-    entry = zoo("cnn-28x28x1-0to1")
+    """Options win over the probe and the metadata: a wrong pin gives wrong readings."""
+    entry = zoo("dense-28x28-0to255")  # divides by 255 itself
     test = mnist.test.head(500)
-    wrong = DigitClassifier(entry.plain, input_range=(0, 255), invert=False)
-    assert wrong.contract.source == "options"
-    assert _accuracy(wrong, test) < entry.own_accuracy - 0.05
+    for model in (entry.plain, entry.with_metadata):
+        wrong = DigitClassifier(model, input_range=(0, 1), invert=False)
+        assert wrong.contract.source == "options"
+        assert _accuracy(wrong, test) < 0.5 < entry.own_accuracy
