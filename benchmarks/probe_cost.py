@@ -20,6 +20,7 @@ import click
 import numpy as np
 
 from edge_runtime.classifier import bundled_model_path
+from edge_runtime.clikit import command, int_option, json_option
 from edge_runtime.interpreter import TFLiteModel
 from edge_runtime.metadata import ModelMetadata
 from edge_runtime.probe import ContractOptions, candidates, choose_contract, reference_digits
@@ -52,10 +53,10 @@ def probe_cost(path: Path, rounds: int) -> dict[str, Any]:
     }
 
 
-@click.command()
+@command()
 @click.argument("models", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--rounds", type=click.IntRange(min=1), default=7, show_default=True)
-@click.option("--json", "as_json", is_flag=True)
+@int_option("--rounds", 7, "Timed rounds per model (the median is reported).", min=1)
+@json_option()
 def main(models: tuple[Path, ...], rounds: int, as_json: bool) -> None:
     """Measure the probe's cost at load for MODELS (default: the bundled model)."""
     np.seterr(all="ignore")
