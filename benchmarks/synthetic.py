@@ -251,7 +251,7 @@ def hard_page(
     if "pattern" in cases:
         _pattern(page, rng)
     height = int(rng.integers(28, 60)) if "small" in cases else int(rng.integers(50, 110))
-    height = min(height, int(shape[1] * 0.8 / (0.8 * len(digits) + 0.5)))
+    height = min(height, int(shape[1] * 0.75 / (1.1 * len(digits) + 0.3)))
     pencil = "pencil" in cases
     inks = _inks(digits, rng, height, pencil)
     spacing = (-0.22, -0.08) if "touching" in cases else (0.05, 0.45)

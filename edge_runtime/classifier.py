@@ -280,7 +280,7 @@ class DigitClassifier:
         """The segmentation of ``candidate`` the model reads best (joint log-confidence)."""
         best: tuple[tuple[DigitCrop, ...], list[Prediction]] = ((), [])
         best_score = -math.inf
-        aspect = candidate.box.width / max(1, candidate.box.height)
+        aspect = candidate.aspect
         for option in candidate.segmentations:
             preds = [next(predictions) for _ in option]
             logs = [math.log(max(p.confidence, 1e-6)) for p in preds]

@@ -149,7 +149,7 @@ def rejection_reason(blob: Blob, scale: Scale, image_shape: tuple[int, int]) -> 
     return None
 
 
-def _frame_reason(blob: Blob, blobs: list[Blob]) -> str | None:
+def frame_reason(blob: Blob, blobs: list[Blob]) -> str | None:
     """A box drawn around other ink: its box holds the centres of two or more other blobs."""
     box = blob.box
     inside = sum(
@@ -171,7 +171,7 @@ def select_digits(
     """Split ``blobs`` into digit candidates and rejected components (with reasons)."""
     kept, rejected = [], []
     for blob in blobs:
-        reason = rejection_reason(blob, scale, image_shape) or _frame_reason(blob, blobs)
+        reason = rejection_reason(blob, scale, image_shape) or frame_reason(blob, blobs)
         if reason is None:
             kept.append(blob)
         else:

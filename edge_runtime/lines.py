@@ -24,8 +24,9 @@ def _fits(line: list[Blob], blob: Blob, max_gap: float) -> float | None:
     """Horizontal gap if ``blob`` continues ``line`` (same band, similar height), else None."""
     last = line[-1]
     height = float(np.median([b.box.height for b in line]))
+    tallest = max(b.box.height for b in line)
     gap = blob.box.x - last.box.right
-    if gap > max_gap * max(height, blob.box.height) or gap < -0.5 * min(
+    if gap > max_gap * max(tallest, blob.box.height) or gap < -0.5 * min(
         last.box.width, blob.box.width
     ):
         return None

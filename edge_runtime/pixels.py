@@ -31,8 +31,10 @@ def to_gray(image: np.ndarray) -> np.ndarray:
     if image.dtype != np.uint8:
         if image.dtype == np.bool_:
             image = image.astype(np.uint8) * 255
-        elif np.issubdtype(image.dtype, np.floating) and np.nanmax(image) <= 1.0:
-            image = np.clip(np.nan_to_num(image) * 255.0, 0, 255).astype(np.uint8)
+        elif np.issubdtype(image.dtype, np.floating):
+            image = np.nan_to_num(image, nan=0.0, posinf=255.0, neginf=0.0)
+            factor = 255.0 if image.max(initial=0) <= 1.0 else 1.0  # [0, 1] floats or 0-255
+            image = np.clip(image * factor, 0, 255).astype(np.uint8)
         elif np.issubdtype(image.dtype, np.number):
             image = np.clip(np.nan_to_num(image), 0, 255).astype(np.uint8)
         else:

@@ -31,6 +31,7 @@ from edge_runtime.components import (
     Scale,
     estimate_scale,
     find_blobs,
+    frame_reason,
     merge_parts,
     select_digits,
 )
@@ -128,6 +129,8 @@ class Candidate:
 
     box: Box
     segmentations: tuple[tuple[DigitCrop, ...], ...]
+    aspect: float = 1.0
+    """Width / height of its ink (the model weighs a wide blob read as one digit)."""
 
     @property
     def whole(self) -> DigitCrop:
@@ -246,7 +249,7 @@ def _candidate(
                 pieces.append(DigitCrop(pixels, view.to_original(piece_box)))
             else:
                 options_found.append(tuple(pieces))
-    return Candidate(view.to_original(box), tuple(options_found))
+    return Candidate(view.to_original(box), tuple(options_found), box.width / max(1, box.height))
 
 
 def _mnist_prepared(gray: np.ndarray, options: PreprocessOptions) -> Prepared:
@@ -254,7 +257,7 @@ def _mnist_prepared(gray: np.ndarray, options: PreprocessOptions) -> Prepared:
     found: list[tuple[DigitCrop, ...]] = [(DigitCrop(gray, box),)]
     ys, xs = np.nonzero(gray > 64)
     width, height = int(np.ptp(xs)) + 1, int(np.ptp(ys)) + 1
-    if options.split_touching and width > 1.25 * height:  # "10" in 28×28: maybe two digits
+    if options.split_touching and width > 1.1 * height:  # "10" in 28×28: maybe two digits
         tight = gray[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
         for cuts in segmentations((tight > 64).astype(np.uint8), height)[1:]:
             bounds = (0, *cuts, width)
@@ -264,7 +267,8 @@ def _mnist_prepared(gray: np.ndarray, options: PreprocessOptions) -> Prepared:
                     for a, b in itertools.pairwise(bounds)
                 )
             )
-    return Prepared((NumberCandidate(box, (Candidate(box, tuple(found)),)),), mnist_form=True)
+    candidate = Candidate(box, tuple(found), width / max(1, height))
+    return Prepared((NumberCandidate(box, (candidate,)),), mnist_form=True)
 
 
 def _mask(view: _View, dark: bool, options: PreprocessOptions, scale: Scale | None):
@@ -275,6 +279,28 @@ def _mask(view: _View, dark: bool, options: PreprocessOptions, scale: Scale | No
         return ink, ink_mask(ink, options.min_contrast, options.threshold, FAINT_FLOOR)
     ink = tophat_ink(flipped)
     return ink, ink_mask(ink, options.min_contrast, options.threshold)
+
+
+def _hollow(labels: np.ndarray, blob: Blob) -> bool:
+    """True when (almost) none of the blob's pixels lie in the middle of its box: a frame."""
+    box = blob.box
+    dx, dy = box.width // 5, box.height // 5
+    middle = labels[box.y + dy : box.bottom - dy, box.x + dx : box.right - dx]
+    return int(np.isin(middle, blob.labels).sum()) < 0.05 * blob.area
+
+
+def _without_frames(mask: np.ndarray) -> tuple[np.ndarray, list[Rejected]]:
+    """Erase boxes drawn around other ink (before long strokes are cut, while they are whole)."""
+    labels, blobs = find_blobs(mask, min_area=4)
+    found = [(blob, frame_reason(blob, blobs)) for blob in blobs]
+    frames = [
+        (blob, reason) for blob, reason in found if reason is not None and _hollow(labels, blob)
+    ]
+    if not frames:
+        return mask, []
+    erased = mask.copy()
+    erased[np.isin(labels, [label for blob, _ in frames for label in blob.labels])] = 0
+    return erased, [Rejected(blob.box, reason) for blob, reason in frames]
 
 
 def _rough_scale(mask: np.ndarray) -> Scale | None:
@@ -323,15 +349,16 @@ def prepare(image: np.ndarray, options: PreprocessOptions = DEFAULT_OPTIONS) -> 
         ink, mask = rough_ink, rough
     if mask is None:
         return NoDigit("no digit: nothing stands out from the background")
+    frames: list[Rejected] = []
     if options.remove_lines:
-        mask = remove_ruled_lines(mask)
+        mask, frames = _without_frames(remove_ruled_lines(mask))
         scale = _rough_scale(mask) or scale  # measured again on the final ink
-        mask = remove_long_strokes(mask, int(1.5 * scale.height))
+        mask = remove_long_strokes(mask, int(2.2 * scale.height))
     labels, blobs = find_blobs(mask, min_area=max(4, int(1.5 * scale.stroke**2)))
     scale = estimate_scale(blobs) or scale
-    kept, rejected = select_digits(blobs, scale, mask.shape)
-    kept, more = select_digits(merge_parts(kept, scale), scale, mask.shape)
-    rejected += more
+    # Pieces of a broken digit are joined before they could be rejected as specks.
+    kept, rejected = select_digits(merge_parts(blobs, scale), scale, mask.shape)
+    rejected += frames
     if kept:
         floor = options.min_relative_area * max(b.area for b in kept)
         rejected += [Rejected(b.box, f"speck ({b.area} px)") for b in kept if b.area < floor]
