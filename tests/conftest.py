@@ -17,6 +17,7 @@ import gzip
 import importlib.util
 import os
 import struct
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +44,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.slow)
         if needs_tf and not has_keras:
             item.add_marker(pytest.mark.skip(reason="needs the 'train' extra (TensorFlow, Keras)"))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The fast tier must stay fast: fail it if any of its tests loaded TensorFlow."""
+    if session.config.getoption("markexpr", "") != "not slow":
+        return
+    loaded = sorted(m for m in ("tensorflow", "keras") if m in sys.modules)
+    if loaded and session.testscollected:
+        session.config.get_terminal_writer().line(
+            f"\nthe fast tier imported {', '.join(loaded)}: mark the test that needs it 'tf'",
+            red=True,
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def real_mnist_dir() -> Path | None:
