@@ -4,7 +4,8 @@
 
 For each model (default: the bundled one, the largest we ship): the median time to
 load it with the contract pinned (no probe), and the median time the probe adds —
-every candidate convention on the 40 reference digits, plus the first single-image
+every candidate convention on the reference digits (100, then all 1,000 for
+close calls), plus the first single-image
 call after it (the interpreter is resized back to batch 1). Same process, interleaved.
 """
 
@@ -67,8 +68,8 @@ def main(models: tuple[Path, ...], rounds: int, as_json: bool) -> None:
     for r in results:
         click.echo(
             f"{r['model']} ({r['size_bytes'] / 1024:.0f} KB): load {r['load_pinned_ms']} ms "
-            f"pinned; probe +{r['probe_ms']} ms ({r['candidates']} conventions × "
-            f"{r['reference_digits']} digits) → {r['chosen']}"
+            f"pinned; probe +{r['probe_ms']} ms ({r['candidates']} conventions, up to "
+            f"{r['reference_digits']} reference digits) → {r['chosen']}"
         )
 
 

@@ -81,8 +81,6 @@ def convert(
     if io_type not in IO_TYPES:
         raise ConversionError(f"unknown io type {io_type!r}: expected one of {IO_TYPES}")
     fmt = FORMATS[format_name]
-    if fmt.needs_calibration and (calibration is None or len(calibration) == 0):
-        raise ConversionError(f"{format_name} conversion needs calibration images")
     tf = import_tensorflow()
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
     _apply_recipe(converter, fmt, tf, calibration, io_type)
@@ -110,6 +108,8 @@ def _apply_recipe(
         converter.target_spec.supported_types = [tf.float16]
     if not fmt.needs_calibration:
         return
+    if calibration is None or len(calibration) == 0:
+        raise ConversionError(f"{fmt.name} conversion needs calibration images")
     converter.representative_dataset = representative_dataset(calibration)
     ops = tf.lite.OpsSet
     converter.target_spec.supported_ops = [

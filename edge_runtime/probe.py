@@ -1,20 +1,23 @@
 """Decide a model's input contract: options, then metadata, then a probe, then the default.
 
-The **probe** runs the bundled reference digits (100 real MNIST test digits, 10 per
-class: ``edge_runtime/models/reference_digits.npz``, test-set indices inside) through
-every candidate convention that is not pinned — pixel ranges 0–1, mean/std
-(torchvision's MNIST normalisation), −1–1 and 0–255, each white-on-black and inverted —
-and keeps the one that reads the most digits right. Candidates within
-:data:`TIE_MARGIN` digits of the best count as tied, and the tie goes to the earlier
-one in that order: inputs too *small* for a model (0–1 into a model that divides by 255
-itself) fail loudly, while inputs too *large* (0–255 into a ReLU network trained on 0–1)
-often still read most digits, a few points worse. Its cost is at most eight batched
-calls of 100 images, once, at load (``python -m benchmarks.probe_cost``).
+The **probe** runs bundled reference digits (1,000 real MNIST test digits, 100 per
+class, from test indices 8000+: ``edge_runtime/models/reference_digits.npz``, indices
+inside) through every candidate convention that is not pinned — pixel ranges 0–1,
+mean/std (torchvision's MNIST normalisation), −1–1 and 0–255, each white-on-black and
+inverted. Stage one reads the first 100 digits (10 per class) with each candidate and
+drops those clearly worse than the best (a sign test over the digits they disagree
+on); stage two settles the close calls on all 1,000, keeping the one that reads the
+most right (ties: the earlier, more common convention). Close calls are real: a ReLU
+network reads inputs on a larger scale than it was trained on almost as well, a few
+points worse. A quantised input declares its range through its scale and zero point
+(the calibration images' range), so only its polarity is probed.
+Cost: ``python -m benchmarks.probe_cost`` (README).
 """
 
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from importlib import resources
@@ -34,6 +37,8 @@ REFERENCE_FILE = "reference_digits.npz"
 MIN_PROBE_ACCURACY = 0.8
 #: Candidates reading at most this many fewer reference digits than the best tie with it.
 TIE_MARGIN = 1
+#: Reference digits every candidate reads; close calls then read all of them.
+FIRST_STAGE = 100
 
 
 @dataclass(frozen=True)
@@ -100,32 +105,69 @@ def _source(pinned_by_options: bool) -> str:
 def candidates(
     contract: InputContract, pixels: PixelRange | None, invert: bool | None
 ) -> list[InputContract]:
-    """Every convention the probe tries, pinned fields fixed, most common first."""
+    """Every convention the probe tries, pinned fields fixed, in order of preference.
+
+    A quantised input declares its range: what its scale and zero point represent is
+    the range of the calibration images, so only polarity is probed for it.
+    """
     integer_input = not contract.quantized and np.dtype(contract.dtype).kind in "iu"
     ranges = [pixels] if pixels is not None else list(PROBE_RANGES)
     if integer_input:  # a model that casts integers inside takes raw pixels
         ranges = [pixels or PixelRange()]
+    elif contract.quantized and pixels is None:
+        ranges = [_calibrated_range(contract)]
     inverts = [invert] if invert is not None else [False, True]
     return [replace(contract, pixels=r, invert=i) for i in inverts for r in ranges]
+
+
+def _calibrated_range(contract: InputContract) -> PixelRange:
+    """The real range a quantised input represents, snapped to a common convention if close."""
+    info = np.iinfo(np.dtype(contract.dtype))
+    low = (info.min - contract.input_zero_point) * contract.input_scale
+    high = (info.max - contract.input_zero_point) * contract.input_scale
+    nearest = min(PROBE_RANGES, key=lambda r: abs(r.bounds[0] - low) + abs(r.bounds[1] - high))
+    distance = abs(nearest.bounds[0] - low) + abs(nearest.bounds[1] - high)
+    return nearest if distance <= 0.05 * (high - low) else PixelRange.from_range(low, high)
 
 
 def _probe(
     contract: InputContract, pixels: PixelRange | None, invert: bool | None, predict: Predictor
 ) -> InputContract:
     images, labels = reference_digits()
-    scored = []
-    for candidate in candidates(contract, pixels, invert):
-        probabilities = predict(candidate, images)
-        scored.append((int((probabilities.argmax(axis=1) == labels).sum()), candidate))
-    top = max(correct for correct, _ in scored)
-    correct, best = next(item for item in scored if item[0] >= top - TIE_MARGIN)
-    others = sorted((item for item in scored if item[1] is not best), key=lambda item: -item[0])
-    detail = f"probe: {correct}/{len(labels)} reference digits read right with {_convention(best)}"
+    tried = candidates(contract, pixels, invert)
+    quick = [predict(c, images[:FIRST_STAGE]).argmax(axis=1) == labels[:FIRST_STAGE] for c in tried]
+    top = max(range(len(tried)), key=lambda i: int(quick[i].sum()))
+    survivors = [i for i in range(len(tried)) if not _clearly_worse(quick[i], quick[top])]
+    right = {i: quick[i] for i in range(len(tried))}
+    if len(survivors) > 1:  # close calls are settled on all the reference digits
+        for i in survivors:
+            rest = predict(tried[i], images[FIRST_STAGE:]).argmax(axis=1) == labels[FIRST_STAGE:]
+            right[i] = np.concatenate([quick[i], rest])
+    chosen = max(survivors, key=lambda i: (int(right[i].sum()), -i))  # ties: the earlier
+    best = tried[chosen]
+    detail = f"probe: {_score(right[chosen])} reference digits read right with {_convention(best)}"
+    others = [i for i in survivors if i != chosen] or [i for i in range(len(tried)) if i != chosen]
     if others:
-        detail += f" (next: {_convention(others[0][1])}, {others[0][0]}/{len(labels)})"
-    if correct < MIN_PROBE_ACCURACY * len(labels):
+        runner_up = max(others, key=lambda i: int(right[i].sum()))
+        detail += f" (next: {_convention(tried[runner_up])}, {_score(right[runner_up])})"
+    if right[chosen].mean() < MIN_PROBE_ACCURACY:
         detail += "; no convention reads them well: is this an MNIST-style digit model?"
     return replace(best, source="probe", detail=detail)
+
+
+def _score(right: np.ndarray) -> str:
+    return f"{int(right.sum())}/{len(right)}"
+
+
+def _clearly_worse(mine: np.ndarray, best: np.ndarray) -> bool:
+    """True when ``best`` reads significantly more digits right (a sign test, ~2 sigma).
+
+    Only the digits the two conventions disagree on count: ``best`` must win by more
+    than :data:`TIE_MARGIN` and by more than twice the noise of that many coin flips.
+    """
+    wins = int((best & ~mine).sum())
+    losses = int((mine & ~best).sum())
+    return wins - losses > max(TIE_MARGIN, 2 * math.sqrt(wins + losses))
 
 
 def _convention(contract: InputContract) -> str:
