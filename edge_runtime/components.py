@@ -79,9 +79,13 @@ def _digit_like(blob: Blob) -> bool:
     )
 
 
-def estimate_scale(blobs: list[Blob]) -> Scale | None:
-    """Stroke width and digit height of the writing: area-weighted medians over digit-like blobs."""
-    plausible = [b for b in blobs if _digit_like(b)] or blobs
+def estimate_scale(blobs: list[Blob], *, strict: bool = False) -> Scale | None:
+    """Stroke width and digit height of the writing: area-weighted medians over digit-like blobs.
+
+    When no blob is shaped like a digit, all blobs are used — or, with
+    ``strict``, None is returned (the caller keeps an earlier estimate).
+    """
+    plausible = [b for b in blobs if _digit_like(b)] or ([] if strict else blobs)
     if not plausible:
         return None
     weights = np.array([b.area for b in plausible], np.float64)

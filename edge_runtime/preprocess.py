@@ -289,34 +289,27 @@ def _hollow(labels: np.ndarray, blob: Blob) -> bool:
     return int(np.isin(middle, blob.labels).sum()) < 0.05 * blob.area
 
 
-def _without_frames(mask: np.ndarray) -> tuple[np.ndarray, list[Rejected]]:
-    """Erase boxes drawn around other ink (before long strokes are cut, while they are whole)."""
-    labels, blobs = find_blobs(mask, min_area=4)
+def _frames(labels: np.ndarray, blobs: list[Blob]) -> list[tuple[Blob, str]]:
+    """Boxes drawn around other ink (found before long strokes are cut, while they are whole)."""
     found = [(blob, frame_reason(blob, blobs)) for blob in blobs]
-    frames = [
-        (blob, reason) for blob, reason in found if reason is not None and _hollow(labels, blob)
-    ]
-    if not frames:
-        return mask, []
-    erased = mask.copy()
-    erased[np.isin(labels, [label for blob, _ in frames for label in blob.labels])] = 0
-    return erased, [Rejected(blob.box, reason) for blob, reason in frames]
+    return [(b, reason) for b, reason in found if reason is not None and _hollow(labels, b)]
 
 
-def _rough_scale(mask: np.ndarray) -> Scale | None:
-    """The writing's scale from a first mask, its long straight lines taken out first.
+def _rough_scale(mask: np.ndarray) -> tuple[list[Blob], Scale | None]:
+    """The blobs of a first mask and the writing's scale, long straight lines taken out first.
 
     An underline touching every digit makes one wide blob of the whole
     number; without it the digits are measured one by one. Strokes longer
     than 18 stroke widths are longer than any digit's.
     """
-    scale = estimate_scale(find_blobs(mask, min_area=4)[1])
+    blobs = find_blobs(mask, min_area=4)[1]
+    scale = estimate_scale(blobs)
     if scale is None:
-        return None
+        return blobs, None
     cleaned = remove_long_strokes(mask, int(18 * max(scale.stroke, 1.0)))
     if cleaned is mask:
-        return scale
-    return estimate_scale(find_blobs(cleaned, min_area=4)[1]) or scale
+        return blobs, scale
+    return blobs, estimate_scale(find_blobs(cleaned, min_area=4)[1]) or scale
 
 
 def prepare(image: np.ndarray, options: PreprocessOptions = DEFAULT_OPTIONS) -> Prepared | NoDigit:
@@ -332,33 +325,43 @@ def prepare(image: np.ndarray, options: PreprocessOptions = DEFAULT_OPTIONS) -> 
     rough_ink, rough = _mask(view, dark, replace(options, ink="tophat"), None)
     if rough is None:
         return NoDigit("no digit: nothing stands out from the background")
-    scale = _rough_scale(rough)
+    rough_blobs, scale = _rough_scale(rough)
     if scale is None:
         return NoDigit("no digit: no ink found")
-    zoomed = _zoomed_view(gray, view, find_blobs(rough, min_area=4)[1], scale, options)
+    zoomed = _zoomed_view(gray, view, rough_blobs, scale, options)
     if zoomed is not view:
         view = zoomed
         dark = ink_is_dark(view.gray)
         rough_ink, rough = _mask(view, dark, replace(options, ink="tophat"), None)
         if rough is None:
             return NoDigit("no digit: nothing stands out from the background")
-        scale = _rough_scale(rough) or scale
+        scale = _rough_scale(rough)[1] or scale
     if options.ink == "background":
         ink, mask = _mask(view, dark, options, scale)
     else:
         ink, mask = rough_ink, rough
     if mask is None:
         return NoDigit("no digit: nothing stands out from the background")
-    frames: list[Rejected] = []
     if options.remove_lines:
-        mask, frames = _without_frames(remove_ruled_lines(mask))
-        scale = _rough_scale(mask) or scale  # measured again on the final ink
-        mask = remove_long_strokes(mask, int(2.2 * scale.height))
-    labels, blobs = find_blobs(mask, min_area=max(4, int(1.5 * scale.stroke**2)))
-    scale = estimate_scale(blobs) or scale
+        mask = remove_ruled_lines(mask)
+    labels, blobs = find_blobs(mask, min_area=4)
+    frames = _frames(labels, blobs) if options.remove_lines else []
+    unframed = [b for b in blobs if all(b is not f for f, _ in frames)]
+    scale = estimate_scale(unframed, strict=True) or scale
+    if options.remove_lines:
+        cleaned = mask
+        if frames:
+            cleaned = mask.copy()
+            cleaned[np.isin(labels, [label for blob, _ in frames for label in blob.labels])] = 0
+        cleaned = remove_long_strokes(cleaned, int(2.2 * scale.height))
+        if cleaned is not mask:  # ink was erased: measure the components again
+            mask = cleaned
+            labels, blobs = find_blobs(mask, min_area=4)
+    floor_area = max(4, int(1.5 * scale.stroke**2))
+    blobs = [b for b in blobs if b.area >= floor_area and all(b is not f for f, _ in frames)]
     # Pieces of a broken digit are joined before they could be rejected as specks.
     kept, rejected = select_digits(merge_parts(blobs, scale), scale, mask.shape)
-    rejected += frames
+    rejected += [Rejected(blob.box, reason) for blob, reason in frames]
     if kept:
         floor = options.min_relative_area * max(b.area for b in kept)
         rejected += [Rejected(b.box, f"speck ({b.area} px)") for b in kept if b.area < floor]
