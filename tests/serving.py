@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import http.client
 import json
 import os
@@ -171,3 +172,31 @@ def multipart(fields: dict[str, tuple[str, bytes]]) -> tuple[bytes, str]:
         )
     body = b"".join(parts) + f"--{boundary}--\r\n".encode()
     return body, f"multipart/form-data; boundary={boundary}"
+
+
+@dataclass(frozen=True)
+class Digits:
+    images: np.ndarray
+    labels: np.ndarray
+
+
+@functools.lru_cache(maxsize=1)
+def reference_digits() -> Digits:
+    """Real MNIST test digits bundled with the runtime (no DIGITS_DATA_DIR needed): those of
+    the 100 that the library itself reads right both as 28×28 and as a paper photo.
+
+    (The set keeps some hard digits for the contract probe.) The server tests then check
+    that the server answers right, and exactly what the library answers.
+    """
+    from edge_runtime import DigitClassifier
+    from edge_runtime.probe import reference_digits as bundled
+
+    images, labels = bundled()
+    library = DigitClassifier()
+    keep = [
+        i
+        for i, (image, label) in enumerate(zip(images, labels, strict=True))
+        if library.classify(image).digit == label
+        and library.classify(paper_photo([image], seed=i)).digit == label
+    ]
+    return Digits(images[keep], labels[keep])

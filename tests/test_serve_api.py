@@ -18,9 +18,18 @@ from PIL import Image
 from edge_runtime import DigitClassifier
 from edge_runtime.results import NumberReading
 from edge_runtime.schema import prediction_json, reading_json
-from tests.serving import jpeg, multipart, paper_photo, png, running_server
+from tests.serving import (
+    jpeg,
+    multipart,
+    paper_photo,
+    png,
+    reference_digits,
+    running_server,
+)
 
 SCHEMA_KEYS = {"digit", "confidence", "probabilities", "inference_ms", "box", "reason"}
+
+REFERENCE = reference_digits()  # 100 real MNIST test digits shipped with the runtime
 
 
 @pytest.fixture(scope="module")
@@ -30,9 +39,9 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def digits(mnist):
+def digits():
     """The first 20 MNIST test digits with their labels."""
-    return [(mnist.test.images[i], int(mnist.test.labels[i])) for i in range(20)]
+    return [(REFERENCE.images[i], int(REFERENCE.labels[i])) for i in range(20)]
 
 
 def without_timing(answer: dict) -> dict:

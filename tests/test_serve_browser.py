@@ -19,7 +19,12 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.serving import jpeg, paper_photo, running_server
+from tests.serving import (
+    jpeg,
+    paper_photo,
+    reference_digits,
+    running_server,
+)
 from tests.test_live import write_video
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -36,6 +41,8 @@ webdriver = pytest.importorskip("selenium.webdriver", reason="needs selenium (th
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+REFERENCE = reference_digits()  # 100 real MNIST test digits shipped with the runtime
 
 
 @pytest.fixture(scope="module")
@@ -66,12 +73,12 @@ def browser(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def clip(tmp_path_factory, mnist) -> tuple[Path, set[str]]:
+def clip(tmp_path_factory) -> tuple[Path, set[str]]:
     """A 10 FPS video showing three MNIST test digits on paper, 10 frames each."""
     frames, labels = [], set()
     for i in range(3):
-        labels.add(str(int(mnist.test.labels[i])))
-        frames += [paper_photo([mnist.test.images[i]], seed=i)] * 10
+        labels.add(str(int(REFERENCE.labels[i])))
+        frames += [paper_photo([REFERENCE.images[i]], seed=i)] * 10
     return write_video(tmp_path_factory.mktemp("clip") / "digits.avi", frames, "MJPG"), labels
 
 
@@ -148,9 +155,9 @@ def test_draw_a_digit_and_see_the_prediction(browser, live_server) -> None:
     wait(browser, lambda d: panel.get_attribute("data-prediction") == "7", "no 7 after clear")
 
 
-def test_upload_files_and_drop_one(browser, live_server, mnist, tmp_path) -> None:
+def test_upload_files_and_drop_one(browser, live_server, tmp_path) -> None:
     browser.get(live_server.url + "/")
-    images, labels = mnist.test.images, [str(int(x)) for x in mnist.test.labels]
+    images, labels = REFERENCE.images, [str(int(x)) for x in REFERENCE.labels]
     files = []
     for i in range(3, 6):
         path = tmp_path / f"digit_{i}.jpg"
@@ -213,7 +220,7 @@ def test_upload_files_and_drop_one(browser, live_server, mnist, tmp_path) -> Non
     assert dropped.get_attribute("data-reading") == labels[10]
 
 
-def test_live_view_with_a_video_as_the_camera(browser, live_server, clip, mnist, tmp_path) -> None:
+def test_live_view_with_a_video_as_the_camera(browser, live_server, clip, tmp_path) -> None:
     _, labels = clip
     browser.get(live_server.url + "/")
     panel = browser.find_element(By.ID, "live-panel")
@@ -233,7 +240,7 @@ def test_live_view_with_a_video_as_the_camera(browser, live_server, clip, mnist,
     assert browser.find_element(By.ID, "live-ms").text.endswith(" ms")
     # the page as a person sees it: the live view, a drawn digit and two uploads with debug views
     number = tmp_path / "sticky-note.jpg"
-    images = mnist.test.images
+    images = REFERENCE.images
     number.write_bytes(jpeg(paper_photo([images[i] for i in range(11, 14)], (700, 260), seed=4)))
     single = tmp_path / "digit.jpg"
     single.write_bytes(jpeg(paper_photo([images[14]], seed=14)))

@@ -19,17 +19,25 @@ from edge_runtime.serve import cli as serve_cli
 from edge_runtime.serve.api import ClassifierPool, DigitsApi
 from edge_runtime.serve.httpd import MJPEG_BOUNDARY, DigitsServer
 from edge_runtime.serve.live import FeedOptions, LiveFeed
-from tests.serving import Client, paper_photo, png, running_server
+from tests.serving import (
+    Client,
+    paper_photo,
+    png,
+    reference_digits,
+    running_server,
+)
 from tests.test_live import write_video
+
+REFERENCE = reference_digits()  # 100 real MNIST test digits shipped with the runtime
 
 
 @pytest.fixture(scope="module")
-def clip(tmp_path_factory, mnist) -> tuple[Path, set[str]]:
+def clip(tmp_path_factory) -> tuple[Path, set[str]]:
     """A 10 FPS MJPG video: three MNIST test digits on paper, 10 frames each."""
     frames, labels = [], set()
     for i in range(3):
-        labels.add(str(int(mnist.test.labels[i])))
-        frames += [paper_photo([mnist.test.images[i]], seed=i)] * 10
+        labels.add(str(int(REFERENCE.labels[i])))
+        frames += [paper_photo([REFERENCE.images[i]], seed=i)] * 10
     return write_video(tmp_path_factory.mktemp("clip") / "digits.avi", frames, "MJPG"), labels
 
 
@@ -108,8 +116,8 @@ class _Unplugged:
         pass
 
 
-def test_camera_lost_while_the_rest_keeps_working(mnist) -> None:
-    frame = paper_photo([mnist.test.images[0]])
+def test_camera_lost_while_the_rest_keeps_working() -> None:
+    frame = paper_photo([REFERENCE.images[0]])
     opened = []
 
     def opener():
@@ -135,11 +143,11 @@ def test_camera_lost_while_the_rest_keeps_working(mnist) -> None:
         assert latest["status"] == "lost"
         assert "cannot open camera 0" in latest["error"]
         assert latest["frame"] == 5
-        assert latest["reading"]["number"] == str(int(mnist.test.labels[0]))  # the last reading
+        assert latest["reading"]["number"] == str(int(REFERENCE.labels[0]))  # the last reading
         card = mjpeg_frames(client, 1)[0]  # the stream shows a "camera lost" card, not nothing
         assert cv2.imdecode(np.frombuffer(card, np.uint8), cv2.IMREAD_COLOR).shape == (480, 640, 3)
-        answer = client.post("/api/classify", png(mnist.test.images[1]))
-        assert answer.status == 200 and answer.json["digit"] == int(mnist.test.labels[1])
+        answer = client.post("/api/classify", png(REFERENCE.images[1]))
+        assert answer.status == 200 and answer.json["digit"] == int(REFERENCE.labels[1])
     finally:
         server.shutdown()
         server.server_close()

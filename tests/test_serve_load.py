@@ -14,19 +14,28 @@ import pytest
 
 from edge_runtime import DigitClassifier
 from edge_runtime.schema import prediction_json
-from tests.serving import jpeg, multipart, paper_photo, png, running_server
+from tests.serving import (
+    jpeg,
+    multipart,
+    paper_photo,
+    png,
+    reference_digits,
+    running_server,
+)
 
 REQUESTS = 1000
 CONCURRENCY = 20
 
+REFERENCE = reference_digits()  # 100 real MNIST test digits shipped with the runtime
+
 
 @pytest.fixture(scope="module")
-def cases(mnist):
+def cases():
     """(body, content type, expected status, expected answer) — 4 good for every bad one."""
     library = DigitClassifier()
     good = []
     for i in range(40):
-        image, label = mnist.test.images[i], int(mnist.test.labels[i])
+        image, label = REFERENCE.images[i], int(REFERENCE.labels[i])
         body = png(image) if i % 2 else jpeg(paper_photo([image], seed=i))
         from edge_runtime.image_io import decode_bytes
 
@@ -34,7 +43,7 @@ def cases(mnist):
         if expected["digit"] == label:  # images the model reads right; the server must too
             good.append((body, "image/png", 200, expected))
     assert len(good) >= 36
-    whole = png(mnist.test.images[0])
+    whole = png(REFERENCE.images[0])
     form, form_type = multipart({"picture": ("a.png", whole)})
     bad = [
         (b"", "image/png", 400, None),

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import json
 import queue
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -111,20 +110,32 @@ class DigitsApi:
         return answer
 
     def model_info(self) -> dict[str, Any]:
-        """Backend, model file, input/output contract and the accuracy recorded beside it."""
+        """Backend, model file, tensors, input contract, metadata and the accuracy it was built
+        with (the model card of ``digits-inspect``, plus the server's own settings)."""
+        from edge_runtime.describe import model_card
+
         model = self.pool.first.model
-        info: dict[str, Any] = {
+        card = model_card(model)
+        provenance = card["metadata"].get("provenance") or {}
+        accuracy = provenance.get("test_accuracy")
+        return {
             "model_file": str(self.model_path),
-            "model_bytes": model.model_bytes,
-            "backend": self.pool.first.backend,
+            "model_bytes": card["size_bytes"],
+            "backend": card["backend"],
             "input": _tensor_json(model.input),
             "output": _tensor_json(model.output),
-            "pixel_contract": "28×28 gray, white digit on black, 0-255 (MNIST form)",
+            "contract": card["contract"],
+            "accuracy": accuracy if isinstance(accuracy, (int, float)) else None,
+            "accuracy_on": (
+                f"MNIST test set ({provenance.get('test_images', 10000):,} images)"
+                if isinstance(accuracy, (int, float))
+                else None
+            ),
+            "training": provenance.get("training"),
+            "metadata": card["metadata"],
             "workers": self.pool.size,
             "max_pixels": self.max_pixels,
         }
-        info.update(_recorded_metadata(self.model_path))
-        return info
 
 
 def _tensor_json(tensor: Any) -> dict[str, Any]:
@@ -133,30 +144,4 @@ def _tensor_json(tensor: Any) -> dict[str, Any]:
         "shape": list(tensor.shape),
         "scale": tensor.scale,
         "zero_point": tensor.zero_point,
-    }
-
-
-def _recorded_metadata(model_path: Path) -> dict[str, Any]:
-    """Accuracy and training facts from the JSON written beside a model, when there is one."""
-    sidecar = model_path.with_suffix(".json")
-    try:
-        recorded = json.loads(sidecar.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {"accuracy": None, "metadata_file": None}
-    if not isinstance(recorded, dict):
-        return {"accuracy": None, "metadata_file": None}
-    accuracy = next(
-        (
-            recorded[key]
-            for key in ("int8_test_accuracy", "test_accuracy", "accuracy")
-            if isinstance(recorded.get(key), (int, float))
-        ),
-        None,
-    )
-    training = recorded.get("training")
-    return {
-        "accuracy": accuracy,
-        "accuracy_on": "MNIST test set (10,000 images)" if accuracy is not None else None,
-        "training": training if isinstance(training, dict) else None,
-        "metadata_file": str(sidecar),
     }

@@ -17,8 +17,10 @@ from edge_runtime.clikit import (
     file_option,
     float_option,
     int_option,
+    model_input_options,
     threads_option,
     user_errors,
+    warnings_as_notes,
 )
 from edge_runtime.errors import DigitsError
 
@@ -90,6 +92,7 @@ def _keep_stderr_for_python() -> None:
 @click.option(
     "--model", type=click.Path(path_type=Path), help="A .tflite model [the bundled int8 model]."
 )
+@model_input_options()
 @float_option("--max-upload-mb", 10.0, "Largest request body; bigger ones get 413.", min=0.001)
 @float_option(
     "--max-megapixels",
@@ -110,6 +113,8 @@ def main(
     camera: int | None,
     video: Path | None,
     model: Path | None,
+    input_range: tuple[float, float] | None,
+    invert: bool | None,
     max_upload_mb: float,
     max_megapixels: float,
     workers: int,
@@ -141,6 +146,8 @@ def main(
             camera=camera,
             video=video,
             model=model,
+            input_range=input_range,
+            invert=invert,
             max_body_bytes=int(max_upload_mb * 1024 * 1024),
             max_pixels=int(max_megapixels * 1_000_000),
             workers=workers,
@@ -182,6 +189,8 @@ def build_server(
     camera: int | None = None,
     video: Path | None = None,
     model: Path | None = None,
+    input_range: tuple[float, float] | None = None,
+    invert: bool | None = None,
     max_body_bytes: int = 10 * 1024 * 1024,
     max_pixels: int = 25_000_000,
     workers: int = 2,
@@ -197,9 +206,18 @@ def build_server(
     from edge_runtime.serve.live import FeedOptions, LiveFeed, video_fps
 
     model_path = bundled_model_path() if model is None else model
+    with warnings_as_notes():  # which input convention a probed model gets, one line
+        first = DigitClassifier(
+            model_path, num_threads=threads, input_range=input_range, invert=invert
+        )
+    # the others take the first one's contract as given: one probe, one note
+    bounds, inverted = first.contract.pixels.bounds, first.contract.invert
+    made = [first]
 
     def factory() -> DigitClassifier:
-        return DigitClassifier(model_path, num_threads=threads)
+        if made:
+            return made.pop()
+        return DigitClassifier(model_path, num_threads=threads, input_range=bounds, invert=inverted)
 
     pool = ClassifierPool(factory, size=workers)
     api = DigitsApi(pool, max_pixels=max_pixels, model_path=model_path)
