@@ -183,7 +183,7 @@ class Digits:
 @functools.lru_cache(maxsize=1)
 def reference_digits() -> Digits:
     """Real MNIST test digits bundled with the runtime (no DIGITS_DATA_DIR needed): those of
-    the 100 that the library itself reads right both as 28×28 and as a paper photo.
+    the first 100 that the library itself reads right both as 28×28 and as a paper photo.
 
     (The set keeps some hard digits for the contract probe.) The server tests then check
     that the server answers right, and exactly what the library answers.
@@ -192,6 +192,7 @@ def reference_digits() -> Digits:
     from edge_runtime.probe import reference_digits as bundled
 
     images, labels = bundled()
+    images, labels = images[:100], labels[:100]
     library = DigitClassifier()
     keep = [
         i
