@@ -257,6 +257,7 @@ def test_live_view_with_a_video_as_the_camera(browser, live_server, clip, tmp_pa
         lambda d: d.find_element(By.ID, "draw-panel").get_attribute("data-prediction") == "7",
         "no 7 predicted",
     )
+    time.sleep(0.5)  # the bars' 0.15 s transition has finished
     shot = screenshot(browser, "digits-serve.png")
     picture = cv2.imread(str(shot))
     assert picture is not None and picture.shape[1] >= 1200 and picture.std() > 10
