@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -21,16 +22,24 @@ def union_box(boxes: Sequence[Box]) -> Box:
 
 
 def _fits(line: list[Blob], blob: Blob, max_gap: float) -> float | None:
-    """Horizontal gap if ``blob`` continues ``line`` (same band, similar height), else None."""
+    """Horizontal gap if ``blob`` continues ``line`` (same band, similar height), else None.
+
+    Allowed gaps grow with the writing (``max_gap`` × the tallest digit) and
+    with the line's own spacing (twice its median gap): widely spaced
+    handwriting stays one number, a far-off mark does not join it.
+    """
     last = line[-1]
-    height = float(np.median([b.box.height for b in line]))
     tallest = max(b.box.height for b in line)
     gap = blob.box.x - last.box.right
-    if gap > max_gap * max(tallest, blob.box.height) or gap < -0.5 * min(
-        last.box.width, blob.box.width
-    ):
+    spacing = [b.box.x - a.box.right for a, b in itertools.pairwise(line)]
+    allowed = max_gap * max(tallest, blob.box.height)
+    if spacing:
+        allowed = max(allowed, 2.0 * float(np.median(spacing)))
+    if gap > allowed or gap < -0.5 * min(last.box.width, blob.box.width):
         return None
-    if not 0.3 <= blob.box.height / height <= 3.3:
+    median = float(np.median([b.box.height for b in line]))
+    height = blob.box.height
+    if not (0.3 <= height / median <= 3.3 or 0.25 <= height / tallest <= 2.5):
         return None
     # Vertical overlap with the line's band (the last digit's, so slanted lines still chain).
     top, bottom = max(last.box.y, blob.box.y), min(last.box.bottom, blob.box.bottom)
