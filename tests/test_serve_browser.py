@@ -128,6 +128,28 @@ def draw(driver, strokes: list[list[tuple[float, float]]]) -> None:
         actions.release().perform()
 
 
+def touch_draw(driver, strokes: list[list[tuple[float, float]]]) -> None:
+    """Draw with a finger: W3C touch pointer actions (pointerType "touch")."""
+    from selenium.webdriver.common.actions import interaction
+    from selenium.webdriver.common.actions.action_builder import ActionBuilder
+    from selenium.webdriver.common.actions.pointer_input import PointerInput
+
+    canvas = driver.find_element(By.ID, "pad")
+    size = canvas.size
+    for stroke in strokes:
+        finger = PointerInput(interaction.POINTER_TOUCH, "finger")
+        actions = ActionBuilder(driver, mouse=finger, duration=10)
+        offsets = [
+            (round((x - 0.5) * size["width"]), round((y - 0.5) * size["height"])) for x, y in stroke
+        ]
+        actions.pointer_action.move_to(canvas, *offsets[0]).pointer_down()
+        for dx, dy in offsets[1:]:
+            actions.pointer_action.move_to(canvas, dx, dy)
+        actions.pointer_action.pointer_up()
+        actions.perform()
+
+
+ONE = [[(0.5, 0.18), (0.5, 0.4), (0.5, 0.6), (0.5, 0.82)]]
 SEVEN = [[(0.25, 0.22), (0.5, 0.22), (0.75, 0.22), (0.62, 0.45), (0.5, 0.65), (0.42, 0.82)]]
 ZERO = [
     [(0.5 + 0.2 * np.sin(t), 0.5 - 0.3 * np.cos(t)) for t in np.linspace(0, 2 * np.pi, 24).tolist()]
@@ -149,8 +171,15 @@ def test_draw_a_digit_and_see_the_prediction(browser, live_server) -> None:
     wait(browser, lambda d: browser.find_element(By.ID, "draw-digit").text == "–", "undo")
     draw(browser, ZERO)
     wait(browser, lambda d: panel.get_attribute("data-prediction") == "0", "no 0 predicted")
+    assert panel.get_attribute("data-pointer") == "mouse"
     browser.find_element(By.ID, "clear").click()
     assert panel.get_attribute("data-prediction") is None
+    # a finger on a phone: touch pointer events, a thicker brush
+    browser.execute_script("document.getElementById('brush').value = 30")
+    touch_draw(browser, ONE)
+    wait(browser, lambda d: panel.get_attribute("data-prediction") == "1", "no 1 drawn by touch")
+    assert panel.get_attribute("data-pointer") == "touch"
+    browser.find_element(By.ID, "clear").click()
     draw(browser, SEVEN)
     wait(browser, lambda d: panel.get_attribute("data-prediction") == "7", "no 7 after clear")
 

@@ -182,6 +182,7 @@ function setupPad() {
     event.preventDefault();
     canvas.setPointerCapture(event.pointerId);
     pad.current = { size: Number($("brush").value), points: [padPoint(event)] };
+    $("draw-panel").dataset.pointer = event.pointerType;  // mouse, pen or touch
     pad.strokes.push(pad.current);
     redraw();
   });
