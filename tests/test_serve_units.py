@@ -89,3 +89,46 @@ def test_decode_limited_checks_the_header_first() -> None:
     assert decode_limited(data, 120_000).shape == (300, 400)
     with pytest.raises(RequestError, match=r"400×300 = 0.1 megapixels, over the limit"):
         decode_limited(data, 119_999)
+
+
+def test_read_body_limits_lengths_and_chunks() -> None:
+    import io
+
+    from edge_runtime.serve.bodies import read_body
+
+    assert read_body(io.BytesIO(b"abcdef"), {"Content-Length": "3"}, 10) == b"abc"
+    assert read_body(io.BytesIO(b""), {}, 10) == b""  # no length, no body
+    chunked = io.BytesIO(b"3\r\nabc\r\n2;ext=1\r\nde\r\n0\r\nTrailer: x\r\n\r\n")
+    assert read_body(chunked, {"Transfer-Encoding": "chunked"}, 10) == b"abcde"
+    for headers, stream, status, words in [
+        ({"Content-Length": "11"}, b"x" * 11, 413, "11 bytes, over the limit of 10"),
+        ({"Content-Length": "-1"}, b"", 400, "invalid Content-Length"),
+        ({"Content-Length": "1e3"}, b"", 400, "invalid Content-Length"),
+        ({"Content-Length": "5"}, b"ab", 400, "ended after 2 of 5 bytes"),
+        ({"Transfer-Encoding": "chunked"}, b"zz\r\n", 400, "malformed chunked"),
+        ({"Transfer-Encoding": "chunked"}, b"8\r\n12345678\r\n8\r\n", 413, "over the limit"),
+    ]:
+        with pytest.raises(RequestError, match=words) as error:
+            read_body(io.BytesIO(stream), headers, 10)
+        assert error.value.status == status
+
+
+def test_token_by_header_or_cookie() -> None:
+    from http.cookies import SimpleCookie
+
+    from edge_runtime.serve.auth import TOKEN_COOKIE, authorized, login_cookie
+
+    assert authorized(None, None, None)
+    token = 'p@ss; "word" with spaces'
+    assert authorized(token, f"Bearer {token}", None)
+    assert authorized(token, f"bearer  {token} ", None)
+    assert not authorized(token, None, None)
+    assert not authorized(token, f"Basic {token}", None)
+    assert not authorized(token, "Bearer wrong", None)
+    cookie = login_cookie(token)
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/" in cookie
+    jar = SimpleCookie(cookie)  # what a browser sends back
+    sent = f"{TOKEN_COOKIE}={jar[TOKEN_COOKIE].coded_value}; theme=dark"
+    assert authorized(token, None, sent)
+    assert not authorized(token, None, f"{TOKEN_COOKIE}=wrong")
+    assert not authorized(token, None, "garbage;;==\x00")

@@ -16,13 +16,11 @@ token), ``POST /api/classify``, ``POST /api/read-number``, ``GET /api/latest``,
 from __future__ import annotations
 
 import contextlib
-import hmac
 import json
 import logging
 import threading
 from dataclasses import dataclass
 from http import HTTPStatus
-from http.cookies import CookieError, SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import Any
@@ -30,12 +28,13 @@ from urllib.parse import parse_qs, urlsplit
 
 from edge_runtime.errors import DigitsError
 from edge_runtime.serve.api import DigitsApi
+from edge_runtime.serve.auth import authorized, login_cookie, same_token
+from edge_runtime.serve.bodies import drain, read_body
 from edge_runtime.serve.live import LiveFeed
 from edge_runtime.serve.uploads import RequestError, image_bytes
 
 log = logging.getLogger("digits-serve")
 
-TOKEN_COOKIE = "digits_token"
 MJPEG_BOUNDARY = "digitsframe"
 _STATIC_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -51,8 +50,6 @@ _SECURITY_HEADERS = {
         "script-src 'self'; frame-ancestors 'none'"
     ),
 }
-_DRAIN_LIMIT = 32 * 1024 * 1024
-"""An over-limit body up to this size is read and dropped so the client sees the 413."""
 
 
 @dataclass(frozen=True)
@@ -183,88 +180,23 @@ class DigitsHandler(BaseHTTPRequestHandler):
     # -- request plumbing ----------------------------------------------------------------------
 
     def _authorized(self) -> bool:
-        token = self.server.limits.token
-        if not token:
-            return True
-        scheme, _, value = self.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() == "bearer" and _same(value.strip(), token):
-            return True
-        cookie = self.headers.get("Cookie")
-        if cookie:
-            try:
-                jar = SimpleCookie(cookie)
-            except CookieError:
-                return False
-            morsel = jar.get(TOKEN_COOKIE)
-            return morsel is not None and _same(morsel.value, token)
-        return False
+        return authorized(
+            self.server.limits.token, self.headers.get("Authorization"), self.headers.get("Cookie")
+        )
 
     def _read_body(self) -> bytes:
         """The request body, refused with 413 when over the limit (checked before reading)."""
-        limit = self.server.limits.max_body_bytes
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            return self._read_chunked(limit)
-        raw_length = self.headers.get("Content-Length")
-        if raw_length is None:
-            return b""
         try:
-            length = int(raw_length)
-        except ValueError:
-            length = -1
-        if length < 0:
+            return read_body(self.rfile, self.headers, self.server.limits.max_body_bytes)
+        except RequestError:
             self.close_connection = True
-            raise RequestError(400, f"invalid Content-Length: {raw_length!r}")
-        if length > limit:
-            self.close_connection = True
-            self._drain(length)
-            raise RequestError(413, _too_large(limit, f"{length:,} bytes"))
-        body = self.rfile.read(length)
-        if len(body) < length:
-            self.close_connection = True
-            raise RequestError(400, f"body ended after {len(body):,} of {length:,} bytes")
-        return body
-
-    def _read_chunked(self, limit: int) -> bytes:
-        chunks: list[bytes] = []
-        total = 0
-        while True:
-            line = self.rfile.readline(1024)
-            try:
-                size = int(line.split(b";")[0].strip(), 16)
-            except ValueError:
-                self.close_connection = True
-                raise RequestError(400, "malformed chunked request body") from None
-            if size == 0:
-                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
-                    pass  # trailers
-                return b"".join(chunks)
-            total += size
-            if total > limit:
-                self.close_connection = True
-                raise RequestError(413, _too_large(limit, "more"))
-            chunks.append(self.rfile.read(size))
-            self.rfile.readline(1024)
-
-    def _drain(self, length: int) -> None:
-        """Read and drop an over-limit body (up to a bound) so the client can read our 413."""
-        if length > _DRAIN_LIMIT:
-            return  # not worth the wait: the connection closes, the client may see a reset
-        remaining = length
-        try:
-            while remaining > 0:
-                chunk = self.rfile.read(min(remaining, 1 << 16))
-                if not chunk:
-                    return
-                remaining -= len(chunk)
-        except OSError:
-            return
+            raise
 
     def _discard_body(self) -> None:
         """Before refusing a request: drop its unread body, or close if it has no length."""
         raw_length = self.headers.get("Content-Length", "0")
-        if raw_length.isdigit() and int(raw_length) <= self.server.limits.max_body_bytes:
-            self._drain(int(raw_length))
-        else:
+        fits = raw_length.isdigit() and int(raw_length) <= self.server.limits.max_body_bytes
+        if not (fits and drain(self.rfile, int(raw_length))):
             self.close_connection = True
 
     def _route(self, method: str) -> None:
@@ -327,17 +259,12 @@ class DigitsHandler(BaseHTTPRequestHandler):
     def _token_login(self, token: str) -> None:
         """``/?token=T`` (what a browser can open): set the token cookie, go to the page."""
         expected = self.server.limits.token
-        if expected and not _same(token, expected):
+        if expected and not same_token(token, expected):
             self._error(401, "wrong token in ?token=")
             return
         headers = {"Location": "/"}
         if expected:
-            cookie: SimpleCookie = SimpleCookie()
-            cookie[TOKEN_COOKIE] = expected
-            morsel = cookie[TOKEN_COOKIE]
-            morsel["path"], morsel["samesite"] = "/", "Strict"
-            morsel["httponly"], morsel["max-age"] = True, 30 * 86400
-            headers["Set-Cookie"] = cookie[TOKEN_COOKIE].OutputString()
+            headers["Set-Cookie"] = login_cookie(expected)
         self._send(303, b"", "text/plain", headers)
 
     def _page(self, query: dict[str, list[str]]) -> None:
@@ -407,13 +334,5 @@ _ROUTES = {
 _KNOWN_PATHS = {path for _, path in _ROUTES} | {"/api/health"}  # health: before the token check
 
 
-def _same(given: str, expected: str) -> bool:
-    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
-
-
 def _flag(query: dict[str, list[str]], name: str) -> bool:
     return query.get(name, ["0"])[-1].lower() in ("1", "true", "yes", "on")
-
-
-def _too_large(limit: int, actual: str) -> str:
-    return f"the body is {actual}, over the limit of {limit:,} bytes (--max-upload-mb)"
