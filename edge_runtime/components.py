@@ -154,7 +154,11 @@ def rejection_reason(blob: Blob, scale: Scale, image_shape: tuple[int, int]) -> 
 
 
 def frame_reason(blob: Blob, blobs: list[Blob]) -> str | None:
-    """A box drawn around other ink: its box holds the centres of two or more other blobs."""
+    """A box drawn around other ink: its box holds the centre of a substantial other blob.
+
+    Only a shape test; callers also check the blob is hollow (its pixels near
+    its box's edges) before erasing it, so a 0 around a speck is no frame.
+    """
     box = blob.box
     inside = sum(
         1
@@ -162,9 +166,10 @@ def frame_reason(blob: Blob, blobs: list[Blob]) -> str | None:
         if other is not blob
         and box.x < other.box.x + other.box.width / 2 < box.right
         and box.y < other.box.y + other.box.height / 2 < box.bottom
-        and other.area * 4 < blob.area * 8
+        and other.area >= 0.2 * blob.area
+        and other.box.height >= 0.3 * box.height
     )
-    if inside >= 2 and blob.fill < 0.3:
+    if inside >= 1 and blob.fill < 0.3:
         return f"frame around other ink ({inside} blobs inside)"
     return None
 
@@ -175,7 +180,7 @@ def select_digits(
     """Split ``blobs`` into digit candidates and rejected components (with reasons)."""
     kept, rejected = [], []
     for blob in blobs:
-        reason = rejection_reason(blob, scale, image_shape) or frame_reason(blob, blobs)
+        reason = rejection_reason(blob, scale, image_shape)
         if reason is None:
             kept.append(blob)
         else:
