@@ -6,11 +6,13 @@ inside) through every candidate convention that is not pinned — pixel ranges 0
 mean/std (torchvision's MNIST normalisation), −1–1 and 0–255, each white-on-black and
 inverted. Stage one reads the first 100 digits (10 per class) with each candidate and
 drops those clearly worse than the best (a sign test over the digits they disagree
-on); stage two settles the close calls on all 1,000, keeping the one that reads the
-most right (ties: the earlier, more common convention). Close calls are real: a ReLU
-network reads inputs on a larger scale than it was trained on almost as well, a few
-points worse. A quantised input declares its range through its scale and zero point
-(the calibration images' range), so only its polarity is probed.
+on); stage two reads all 1,000 with the survivors and keeps the one reading the most
+(exact ties: the earlier, more common convention). Close calls are real: a ReLU network
+reads inputs on a larger scale than it was trained on almost as well (a fraction of a
+point to a few points worse), while a model trained on −1–1 or mean/std reads 0–1
+inputs only 1.5–4.5 points worse — too close to call on 100 digits, not on 1,000.
+A quantised input declares its range through its scale and zero point (the
+calibration images' range), so only its polarity is probed.
 Cost: ``python -m benchmarks.probe_cost`` (README).
 """
 

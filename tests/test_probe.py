@@ -50,10 +50,14 @@ def test_probe_keeps_the_convention_that_reads_the_digits() -> None:
 
 def test_close_calls_are_settled_on_all_reference_digits() -> None:
     # A ReLU net reads 0-255 nearly as well as the 0-1 it was trained on: both read all 1000.
-    predict, calls = _reader({("0:1", False): 0.96, ("0:255", False): 0.94})
+    predict, calls = _reader({("0:1", False): 0.96, ("0:255", False): 0.95})
     chosen = choose_contract(BASE, ModelMetadata(), ContractOptions(), predict)
     assert chosen.pixels.label() == "0:1" and "960/1000" in chosen.detail
     assert len(calls) == 8 + 2
+    # Too close to call on 100 digits, clear on 1000: the better one wins.
+    predict, _ = _reader({("0:1", False): 0.93, ("-1:1", False): 0.95})
+    chosen = choose_contract(BASE, ModelMetadata(), ContractOptions(), predict)
+    assert chosen.pixels.label() == "-1:1" and "950/1000" in chosen.detail
     # An exact tie goes to the earlier, more common convention.
     predict, _ = _reader({("0:1", False): 0.95, ("0:255", False): 0.95})
     chosen = choose_contract(BASE, ModelMetadata(), ContractOptions(), predict)
