@@ -22,6 +22,7 @@ from edge_runtime.clikit import (
     out_dir_option,
     threads_option,
     user_errors,
+    warnings_as_notes,
 )
 from edge_runtime.fileio import check_output_dir
 from trainer.tfenv import quiet_tensorflow
@@ -105,8 +106,8 @@ def main(
             camera_images=camera_images,
             measure_memory=not no_memory,
         )
-        with ProgressStages(enabled=not as_json, unit="round") as stages:
-            report = run_bench(options, data, stages.start)
+        with warnings_as_notes(), ProgressStages(enabled=not as_json, unit="round") as stages:
+            report = run_bench(options, data, stages.start)  # a probed --model: one note line
         written = write_report(report, out_dir)
     if as_json:
         click.echo(json.dumps(asdict(report)))

@@ -194,6 +194,12 @@ def test_zoo_model_reads_right_with_no_options_options_and_metadata(zoo, mnist, 
     assert pinned.contract.source == "options" and declared.contract.source == "metadata"
     assert declared.contract.output == ("probabilities" if entry.spec.softmax else "logits")
 
+    round_one = DigitClassifier(entry.plain, input_range=(0, 255), invert=False)
+    polarity = " inverted" if probed.contract.invert else ""
+    print(  # the README's zoo table: pytest tests/test_zoo.py -s -q | grep '^|'
+        f"\n| {name} | {entry.own_accuracy:.2%} | {probed_accuracy:.2%} | "
+        f"{_accuracy(round_one, test):.2%} | {probed.contract.pixels.label()}{polarity} |"
+    )
     for how, accuracy in (
         ("no options", probed_accuracy),
         ("options", _accuracy(pinned, test)),
