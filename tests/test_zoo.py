@@ -219,3 +219,34 @@ def test_a_wrong_pinned_convention_is_obeyed_not_overruled(zoo, mnist) -> None:
         wrong = DigitClassifier(model, input_range=(0, 1), invert=False)
         assert wrong.contract.source == "options"
         assert _accuracy(wrong, test) < 0.5 < entry.own_accuracy
+
+
+def _without_our_entry(blob: bytes) -> bytes:
+    """``blob`` keeping only the standard TFLITE_METADATA (what other tools write)."""
+    import flatbuffers
+    from tensorflow.lite.python import schema_py_generated as schema
+
+    model = schema.ModelT.InitFromObj(schema.Model.GetRootAs(blob, 0))
+    model.metadata = [m for m in model.metadata if m.name.decode() != "digits_edge"]
+    builder = flatbuffers.Builder(len(blob) + 1024)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    zip_start = blob.find(b"PK\x03\x04", len(blob) - 4096)  # keep the appended labels.txt
+    return bytes(builder.Output()) + blob[zip_start:]
+
+
+def test_standard_tflite_metadata_alone_gives_range_and_labels(zoo, mnist) -> None:
+    """A model with only standard metadata: its NormalizationOptions and label file are read."""
+    from edge_runtime.interpreter import TFLiteModel
+
+    entry = zoo("dense-28x28-minus1to1")
+    standard_only = _without_our_entry(entry.with_metadata)
+    model = TFLiteModel(standard_only)
+    assert model.metadata.kind == "tflite"
+    assert model.metadata.pixels.label() == "-1:1" and model.metadata.labels == tuple("0123456789")
+    # The standard schema has no polarity: only that is probed, over the declared range.
+    assert model.contract.source == "probe" and "-1:1" in model.contract.detail
+    assert model.contract.pixels.label() == "-1:1" and model.contract.invert is False
+    test = mnist.test.head(TEST_IMAGES)
+    with pytest.warns(ContractWarning):
+        accuracy = _accuracy(DigitClassifier(standard_only), test)
+    assert abs(accuracy - entry.own_accuracy) * 100 <= TOLERANCE_PP
