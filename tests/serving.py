@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -201,3 +202,63 @@ def reference_digits() -> Digits:
         and library.classify(paper_photo([image], seed=i)).digit == label
     ]
     return Digits(images[keep], labels[keep])
+
+
+class UnpluggedCamera:
+    """A camera that delivers ``good`` frames, then fails like an unplugged USB camera."""
+
+    def __init__(self, frame: np.ndarray, good: int) -> None:
+        self.name, self.frame, self.left = "camera 0", frame, good
+
+    def read(self) -> np.ndarray:
+        from edge_runtime.errors import CameraError
+
+        if self.left <= 0:
+            raise CameraError("camera 0 stopped delivering frames mid-stream (unplugged?)")
+        self.left -= 1
+        time.sleep(0.02)
+        return self.frame
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> UnpluggedCamera:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def unplugged_camera_server(digit: np.ndarray, good: int) -> Iterator[tuple[Client, list[float]]]:
+    """An in-process digits-serve whose camera shows ``digit`` for ``good`` frames, then is
+    unplugged and stays so (each reopening fails); yields a client and the opening times."""
+    from edge_runtime import DigitClassifier
+    from edge_runtime.classifier import bundled_model_path
+    from edge_runtime.errors import CameraError
+    from edge_runtime.serve.api import ClassifierPool, DigitsApi
+    from edge_runtime.serve.httpd import DigitsServer
+    from edge_runtime.serve.live import FeedOptions, LiveFeed
+
+    frame, opened = paper_photo([digit]), []
+
+    def opener() -> UnpluggedCamera:
+        opened.append(time.monotonic())
+        if len(opened) > 1:  # still unplugged
+            raise CameraError("cannot open camera 0: is it connected?")
+        return UnpluggedCamera(frame, good)
+
+    feed = LiveFeed(opener, DigitClassifier(), "camera 0", FeedOptions(retry_s=0.2)).start()
+    api = DigitsApi(
+        ClassifierPool(DigitClassifier), max_pixels=10**7, model_path=bundled_model_path()
+    )
+    server = DigitsServer(("127.0.0.1", 0), api, live=feed)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})
+    thread.start()
+    try:
+        yield Client(server.server_address[1]), opened
+    finally:
+        server.shutdown()
+        server.server_close()
+        feed.stop()
+        thread.join(5)

@@ -24,6 +24,7 @@ from tests.serving import (
     paper_photo,
     reference_digits,
     running_server,
+    unplugged_camera_server,
 )
 from tests.test_live import write_video
 
@@ -307,3 +308,21 @@ def test_no_live_panel_without_a_camera(browser, tmp_path) -> None:
         assert not browser.find_element(By.ID, "live-panel").is_displayed()
         assert browser.find_element(By.ID, "draw-panel").is_displayed()
         assert shutil.which("chromium") or CHROMIUM.exists()
+
+
+def test_camera_lost_shows_while_drawing_still_works(browser) -> None:
+    with unplugged_camera_server(REFERENCE.images[0], good=5) as (client, _):
+        browser.get(client.url + "/")
+        panel = browser.find_element(By.ID, "live-panel")
+        wait(browser, lambda d: panel.get_attribute("data-status") == "lost", "no 'camera lost'")
+        assert browser.find_element(By.ID, "live-status").text == "camera lost"
+        error = browser.find_element(By.ID, "live-error")
+        assert error.is_displayed() and "drawing and uploads still work" in error.text
+        draw(browser, SEVEN)
+        wait(
+            browser,
+            lambda d: d.find_element(By.ID, "draw-panel").get_attribute("data-prediction") == "7",
+            "drawing stopped working with the camera lost",
+        )
+        time.sleep(0.5)
+        screenshot(browser, "digits-serve-camera-lost.png")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 
@@ -11,20 +10,17 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from edge_runtime import DigitClassifier
-from edge_runtime.errors import CameraError
 from edge_runtime.results import NumberReading
 from edge_runtime.schema import reading_json
 from edge_runtime.serve import cli as serve_cli
-from edge_runtime.serve.api import ClassifierPool, DigitsApi
-from edge_runtime.serve.httpd import MJPEG_BOUNDARY, DigitsServer
-from edge_runtime.serve.live import FeedOptions, LiveFeed
+from edge_runtime.serve.httpd import MJPEG_BOUNDARY
 from tests.serving import (
     Client,
     paper_photo,
     png,
     reference_digits,
     running_server,
+    unplugged_camera_server,
 )
 from tests.test_live import write_video
 
@@ -93,46 +89,8 @@ def test_video_as_the_camera(tmp_path, clip) -> None:
         assert answer.status == 200
 
 
-class _Unplugged:
-    """A camera that delivers ``good`` frames, then fails like an unplugged USB camera."""
-
-    def __init__(self, frame: np.ndarray, good: int) -> None:
-        self.name, self.frame, self.left = "camera 0", frame, good
-
-    def read(self) -> np.ndarray:
-        if self.left <= 0:
-            raise CameraError("camera 0 stopped delivering frames mid-stream (unplugged?)")
-        self.left -= 1
-        time.sleep(0.02)
-        return self.frame
-
-    def close(self) -> None:
-        pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        pass
-
-
 def test_camera_lost_while_the_rest_keeps_working() -> None:
-    frame = paper_photo([REFERENCE.images[0]])
-    opened = []
-
-    def opener():
-        opened.append(time.monotonic())
-        if len(opened) > 1:  # still unplugged
-            raise CameraError("cannot open camera 0: is it connected?")
-        return _Unplugged(frame, good=5)
-
-    feed = LiveFeed(opener, DigitClassifier(), "camera 0", FeedOptions(retry_s=0.2)).start()
-    api = DigitsApi(ClassifierPool(DigitClassifier), max_pixels=10**7, model_path=Path("m"))
-    server = DigitsServer(("127.0.0.1", 0), api, live=feed)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})
-    thread.start()
-    try:
-        client = Client(server.server_address[1])
+    with unplugged_camera_server(REFERENCE.images[0], good=5) as (client, opened):
         deadline = time.monotonic() + 10
         latest = {}
         while time.monotonic() < deadline:
@@ -148,11 +106,6 @@ def test_camera_lost_while_the_rest_keeps_working() -> None:
         assert cv2.imdecode(np.frombuffer(card, np.uint8), cv2.IMREAD_COLOR).shape == (480, 640, 3)
         answer = client.post("/api/classify", png(REFERENCE.images[1]))
         assert answer.status == 200 and answer.json["digit"] == int(REFERENCE.labels[1])
-    finally:
-        server.shutdown()
-        server.server_close()
-        feed.stop()
-        thread.join(5)
 
 
 def test_missing_camera_fails_at_start_with_one_line() -> None:

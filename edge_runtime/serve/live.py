@@ -72,6 +72,7 @@ class LiveFeed:
         self._classifier = classifier
         self._state = _State()
         self._last_shown: float | None = None
+        self._next_due: float | None = None
         self._changed = threading.Condition()
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._run, name="digits-live", daemon=True)
@@ -150,20 +151,19 @@ class LiveFeed:
         self._stopped.wait(self.options.retry_s)
 
     def _play(self, source: FrameSource) -> None:
-        interval = 1.0 / self.options.pace_fps if self.options.pace_fps else 0.0
-        next_due = time.perf_counter()
-        live_options = LiveOptions(every=self.options.every)
-        for result in run_live(source, self._classifier, live_options):
+        """Show every classified frame; a video waits for each frame's time, across restarts."""
+        interval = self.options.every / self.options.pace_fps if self.options.pace_fps else 0.0
+        for result in run_live(source, self._classifier, LiveOptions(every=self.options.every)):
+            if interval:
+                now = time.perf_counter()
+                due = self._next_due if self._next_due is not None else now
+                if due > now:
+                    self._stopped.wait(due - now)
+                # behind (a slow frame): start the clock again rather than rush to catch up
+                self._next_due = max(due, time.perf_counter() - interval) + interval
             if self._stopped.is_set():
                 return
             self._show(result)
-            if interval:
-                next_due += interval * self.options.every
-                delay = next_due - time.perf_counter()
-                if delay > 0:
-                    self._stopped.wait(delay)
-                else:
-                    next_due = time.perf_counter()
 
     def _show(self, result: FrameResult) -> None:
         # FPS over what is shown, across video restarts (run_live's own restarts per source)
