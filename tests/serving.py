@@ -160,6 +160,18 @@ def paper_photo(
     return cv2.cvtColor(page.astype(np.uint8), cv2.COLOR_GRAY2BGR)
 
 
+def digit_clip(path: Path, digits: int = 3, frames_each: int = 10) -> tuple[Path, set[str]]:
+    """A 10 FPS MJPG video of the first ``digits`` reference digits on paper; its labels."""
+    from tests.test_live import write_video
+
+    reference = reference_digits()
+    frames = []
+    for i in range(digits):
+        frames += [paper_photo([reference.images[i]], seed=i)] * frames_each
+    labels = {str(int(label)) for label in reference.labels[:digits]}
+    return write_video(path, frames, "MJPG"), labels
+
+
 def multipart(fields: dict[str, tuple[str, bytes]]) -> tuple[bytes, str]:
     """A multipart/form-data body and its content type: name → (filename, content)."""
     boundary = "----digitsTestBoundary7MA4YWxkTrZu0gW"

@@ -20,13 +20,13 @@ import numpy as np
 import pytest
 
 from tests.serving import (
+    digit_clip,
     jpeg,
     paper_photo,
     reference_digits,
     running_server,
     unplugged_camera_server,
 )
-from tests.test_live import write_video
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -75,12 +75,7 @@ def browser(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory) -> tuple[Path, set[str]]:
-    """A 10 FPS video showing three MNIST test digits on paper, 10 frames each."""
-    frames, labels = [], set()
-    for i in range(3):
-        labels.add(str(int(REFERENCE.labels[i])))
-        frames += [paper_photo([REFERENCE.images[i]], seed=i)] * 10
-    return write_video(tmp_path_factory.mktemp("clip") / "digits.avi", frames, "MJPG"), labels
+    return digit_clip(tmp_path_factory.mktemp("clip") / "digits.avi")
 
 
 @pytest.fixture(scope="module")

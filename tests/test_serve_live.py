@@ -16,25 +16,19 @@ from edge_runtime.serve import cli as serve_cli
 from edge_runtime.serve.httpd import MJPEG_BOUNDARY
 from tests.serving import (
     Client,
-    paper_photo,
+    digit_clip,
     png,
     reference_digits,
     running_server,
     unplugged_camera_server,
 )
-from tests.test_live import write_video
 
 REFERENCE = reference_digits()  # 100 real MNIST test digits shipped with the runtime
 
 
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory) -> tuple[Path, set[str]]:
-    """A 10 FPS MJPG video: three MNIST test digits on paper, 10 frames each."""
-    frames, labels = [], set()
-    for i in range(3):
-        labels.add(str(int(REFERENCE.labels[i])))
-        frames += [paper_photo([REFERENCE.images[i]], seed=i)] * 10
-    return write_video(tmp_path_factory.mktemp("clip") / "digits.avi", frames, "MJPG"), labels
+    return digit_clip(tmp_path_factory.mktemp("clip") / "digits.avi")
 
 
 def mjpeg_frames(server: Client, count: int, timeout: float = 20.0) -> list[bytes]:
