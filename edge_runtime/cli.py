@@ -196,7 +196,11 @@ def run_stream(
 )
 @model_input_options()
 @threads_option("Interpreter threads.")
-@click.option("--number", is_flag=True, help="Read every digit left to right (files).")
+@click.option(
+    "--number",
+    is_flag=True,
+    help="Read the most prominent number (files); --json also lists every number with its box.",
+)
 @click.option(
     "--eval",
     "eval_path",

@@ -48,22 +48,39 @@ class Scale:
 
 
 def find_blobs(mask: np.ndarray, min_area: int) -> tuple[np.ndarray, list[Blob]]:
-    """Label image and the components of at least ``min_area`` pixels, left to right."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    blobs = []
-    for label in range(1, count):
-        x, y, w, h, area = (int(v) for v in stats[label])
-        if area < min_area:
+    """Label image and the components of at least ``min_area`` pixels, left to right.
+
+    Boxes and perimeters come from one ``findContours`` over the whole mask
+    (each contour traces pixels of exactly one component, holes included);
+    OpenCV's per-component statistics cost several times more per frame.
+    """
+    count, labels = cv2.connectedComponents(mask, connectivity=8)
+    if count <= 1:
+        return labels, []
+    areas = np.bincount(labels.ravel(), minlength=count)
+    keep = areas >= min_area
+    keep[0] = False
+    contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+    perimeters: dict[int, float] = {}
+    corners: dict[int, list[int]] = {}
+    for contour in contours:
+        x, y = (int(v) for v in contour[0, 0])
+        label = int(labels[y, x])
+        if not keep[label]:
             continue
-        sub = (labels[y : y + h, x : x + w] == label).astype(np.uint8)
-        contours, _ = cv2.findContours(sub, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
-        perimeter = sum(cv2.arcLength(c, True) for c in contours)
+        perimeters[label] = perimeters.get(label, 0.0) + cv2.arcLength(contour, True)
+        bx, by, bw, bh = cv2.boundingRect(contour)
+        box = corners.setdefault(label, [bx, by, bx + bw, by + bh])
+        box[:] = [min(box[0], bx), min(box[1], by), max(box[2], bx + bw), max(box[3], by + bh)]
+    edges = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
+    on_border = np.bincount(edges, minlength=count)
+    blobs = []
+    for label, (x0, y0, x1, y1) in corners.items():
+        area = int(areas[label])
+        perimeter = perimeters[label]
         stroke = 2.0 * area / perimeter if perimeter > 0 else 1.0
-        border = 0
-        if x == 0 or y == 0 or x + w == mask.shape[1] or y + h == mask.shape[0]:
-            edges = (labels[0], labels[-1], labels[:, 0], labels[:, -1])
-            border = sum(int(np.count_nonzero(edge == label)) for edge in edges)
-        blobs.append(Blob(Box(x, y, w, h), area, stroke, (label,), border))
+        box = Box(x0, y0, x1 - x0, y1 - y0)
+        blobs.append(Blob(box, area, stroke, (label,), int(on_border[label])))
     blobs.sort(key=lambda b: b.box.x)
     return labels, blobs
 
