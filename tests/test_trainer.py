@@ -165,3 +165,50 @@ def test_cli_on_corrupt_data_fails_with_one_line(tmp_path: Path) -> None:
 def test_help_has_examples() -> None:
     result = CliRunner().invoke(train_cli, ["--help"])
     assert result.exit_code == 0 and "Examples:" in result.output and "--preset" in result.output
+
+
+@pytest.mark.parametrize(
+    ("preset", "first_layer", "scale"),
+    [("seed-100-raw", "Flatten", None), ("seed-100-unit", "Rescaling", 1 / 255)],
+)
+def test_scaling_ablation_presets_differ_only_in_input_scaling(preset, first_layer, scale) -> None:
+    model = build_model(PRESETS[preset])
+    layer = model.layers[1]
+    assert layer.__class__.__name__ == first_layer
+    if scale is not None:
+        assert layer.scale == pytest.approx(scale)
+
+
+def test_standardised_preset_maps_mnist_mean_to_zero() -> None:
+    model = build_model(PRESETS["seed-100-std"])
+    scaled = model.layers[1](np.array([[33.318, 33.318 + 78.567]], np.float32))
+    np.testing.assert_allclose(np.asarray(scaled), [[0.0, 1.0]], atol=1e-5)
+
+
+def test_cnn_preset_is_a_small_cnn_on_the_same_input_contract() -> None:
+    model = build_model(PRESETS["cnn-small"])
+    kinds = [layer.__class__.__name__ for layer in model.layers]
+    assert kinds.count("Conv2D") == 2 and kinds.count("MaxPooling2D") == 2
+    assert model.input_shape == (None, 28, 28) and model.output_shape == (None, 10)
+    assert model.count_params() < 150_000
+
+
+def test_cnn_with_real_world_augmentation_learns_on_a_slice(mnist, tmp_path: Path) -> None:
+    """The CNN path and the 'real' recipe (elastic, slant, thickness, runtime parity) train."""
+    result = CliRunner().invoke(
+        train_cli,
+        [
+            *("--preset", "cnn-small", "--recipe", "real", "--limit", "5000", "--epochs", "2"),
+            *("--out", str(tmp_path), "--json"),
+        ],
+        env={"DIGITS_DATA_DIR": mnist.source},
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output.strip().splitlines()[-1])["test_accuracy"] > 0.80
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["augment_recipe"] == "real" and metrics["augment_settings"]["parity"] is True
+
+
+def test_unknown_recipe_is_a_usage_error() -> None:
+    result = CliRunner().invoke(train_cli, ["--recipe", "sparkles"])
+    assert result.exit_code == 2 and "'sparkles' is not one of" in result.output

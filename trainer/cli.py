@@ -20,6 +20,7 @@ from edge_runtime.clikit import (
     user_errors,
 )
 from edge_runtime.fileio import check_output_dir
+from trainer.augment import RECIPES
 from trainer.data import load_mnist
 from trainer.models import ACTIVATIONS, PRESETS, parse_hidden
 from trainer.tfenv import DEFAULT_SEED, quiet_tensorflow
@@ -31,6 +32,9 @@ Examples:
   digits-train --preset mlp-128-64 --out artifacts/mlp
   digits-train --hidden 512,256 --dropout 0.2 --epochs 15
   digits-train --limit 5000 --epochs 2       # a quick smoke run on a slice
+  digits-train --preset seed-128-64          # one of the seeds' experiments
+  digits-train --preset cnn-small            # the small CNN
+  digits-train --preset mlp-100 --recipe real  # elastic, slant, thickness, runtime parity
   digits-train --data-dir ~/data/mnist --json
 
 \b
@@ -65,11 +69,21 @@ def _hidden(
 @click.option(
     "--augment/--no-augment",
     default=None,
-    help="Random shifts, rotations and scaling while training [on for 'best'].",
+    help="Augment training images on the fly [the preset's: on for 'best' and 'cnn-small'].",
+)
+@click.option(
+    "--recipe",
+    "augment_recipe",
+    type=click.Choice(sorted(RECIPES)),
+    help="Augmentation recipe (implies --augment) [the preset's; see README].",
 )
 @int_option("--limit", None, "Train on the first N training images only.", min=20, metavar="N")
 @float_option(
-    "--validation-split", 0.1, "Fraction held out for early stopping.", min=0.01, max=0.49
+    "--validation-split",
+    None,
+    "Fraction held out for early stopping [preset's: 0.1, 0.2 for seed-256-128-32].",
+    min=0.01,
+    max=0.49,
 )
 @int_option("--patience", None, "Epochs without improvement before stopping [preset's].", min=1)
 @seed_option(DEFAULT_SEED, "Seed for shuffling, initialisation and augmentation.")
@@ -86,8 +100,9 @@ def main(
     epochs: int | None,
     batch_size: int | None,
     augment: bool | None,
+    augment_recipe: str | None,
     limit: int | None,
-    validation_split: float,
+    validation_split: float | None,
     patience: int | None,
     seed: int,
     data_dir: Path | None,
@@ -109,6 +124,8 @@ def main(
         data = load_mnist(
             data_dir, download=not no_download, progress=download_progress(not as_json)
         )
+        if augment_recipe and augment is None:
+            augment = augment_recipe != "none"
         options = TrainOptions(
             spec=spec,
             out_dir=out_dir,
@@ -116,9 +133,10 @@ def main(
             batch_size=batch_size or spec.batch_size,
             seed=seed,
             limit=limit,
-            validation_fraction=validation_split,
+            validation_fraction=validation_split or spec.validation_split,
             patience=patience,
             augment=spec.augment if augment is None else augment,
+            augment_recipe=augment_recipe,
             keras_verbose=0 if (quiet or as_json) else 2,
         )
         if not as_json:

@@ -1,9 +1,13 @@
-"""Dense (fully connected) model presets and the Keras model builder.
+"""Model presets (dense by default, one small CNN) and the Keras model builder.
 
-Every model starts with ``Rescaling(1/255)``: saved models take raw 0-255
-pixels of shape ``(28, 28)`` (float32 tensor, white ink on black, as MNIST), so
-the converter and the edge runtime never do float maths on input. Augmentation
-is *not* part of the model; it lives in the training pipeline only.
+Saved models take raw 0-255 pixels of shape ``(28, 28)`` (float32 tensor,
+white ink on black, as MNIST); input scaling is a layer inside the model
+(÷255 by default; none or standardised for the seeds' scaling ablation), so the
+converter and the edge runtime never do float maths on input. Augmentation is
+*not* part of the model; it lives in the training pipeline only.
+
+The ``seed-*`` presets reproduce the reference projects' ("seeds'") models
+and recipes side by side; see the README's seeds table.
 """
 
 from __future__ import annotations
@@ -18,11 +22,15 @@ if TYPE_CHECKING:
     import keras
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "gelu", "elu", "selu", "swish")
+INPUT_SCALINGS = ("unit", "none", "standard")
+# MNIST training-set pixel mean and standard deviation (0-255 scale), for "standard" scaling.
+MNIST_MEAN = 33.318
+MNIST_STD = 78.567
 
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """Architecture and default training recipe of one dense model."""
+    """Architecture and default training recipe of one model (dense unless ``conv`` is set)."""
 
     name: str
     hidden: tuple[int, ...]
@@ -31,11 +39,22 @@ class ModelSpec:
     dropout: float = 0.0
     batch_norm: bool = False
     augment: bool = False
+    """Default of ``--augment``: the recipe in ``augment_recipe`` while training."""
+    augment_recipe: str = "geometric"
+    """Named augmentation recipe (see ``trainer.augment.RECIPES``)."""
     epochs: int = 20
     batch_size: int = 32
     learning_rate: float = 1e-3
     warmup_epochs: int = 0
+    lr_schedule: str = "cosine"
+    """``cosine`` (decay to zero over the planned epochs) or ``constant`` (the seeds' Adam)."""
     patience: int = 8
+    validation_split: float = 0.1
+    """Fraction of the training images held out for early stopping."""
+    input_scaling: str = "unit"
+    """``unit`` (÷255), ``none`` (raw 0-255 into the first layer) or ``standard`` (z-score)."""
+    conv: tuple[int, ...] = ()
+    """Filters of each 3×3 conv + 2×2 max-pool block before the dense layers (empty: dense)."""
     description: str = ""
 
     def with_overrides(
@@ -69,6 +88,80 @@ PRESETS: dict[str, ModelSpec] = {
             description="784→10 sigmoid: the classic ~92% single-layer baseline",
         ),
         ModelSpec("mlp-100", (100,), epochs=20, description="784-100-10 ReLU"),
+        # The seeds' experiments, each with its own recipe (see the README's seeds table).
+        ModelSpec(
+            "seed-sigmoid",
+            (),
+            output_activation="sigmoid",
+            epochs=5,
+            patience=5,
+            lr_schedule="constant",
+            description="seed: 784→10 sigmoid, ÷255, 5 epochs (claims 92%)",
+        ),
+        ModelSpec(
+            "seed-relu-100",
+            (100,),
+            output_activation="sigmoid",
+            epochs=5,
+            patience=5,
+            lr_schedule="constant",
+            description="seed: 784-100-10, ReLU hidden, sigmoid out, ÷255, 5 epochs (claims 97%)",
+        ),
+        ModelSpec(
+            "seed-128-64",
+            (128, 64),
+            epochs=10,
+            patience=10,
+            lr_schedule="constant",
+            description="seed: 784-128-64-10 ReLU, ÷255, 10 epochs (claims 98%)",
+        ),
+        ModelSpec(
+            "seed-256-128-32",
+            (256, 128, 32),
+            epochs=50,
+            patience=50,
+            lr_schedule="constant",
+            validation_split=0.2,
+            description="seed: 784-256-128-32-10 ReLU, 50 epochs, 20% validation (claims 98.15%)",
+        ),
+        ModelSpec(
+            "seed-100-raw",
+            (100,),
+            epochs=10,
+            patience=10,
+            lr_schedule="constant",
+            input_scaling="none",
+            description="seed scaling ablation: 784-100-10 on raw 0-255 pixels",
+        ),
+        ModelSpec(
+            "seed-100-unit",
+            (100,),
+            epochs=10,
+            patience=10,
+            lr_schedule="constant",
+            description="seed scaling ablation: 784-100-10 on pixels ÷255",
+        ),
+        ModelSpec(
+            "seed-100-std",
+            (100,),
+            epochs=10,
+            patience=10,
+            lr_schedule="constant",
+            input_scaling="standard",
+            description="seed scaling ablation: 784-100-10 on standardised pixels",
+        ),
+        ModelSpec(
+            "cnn-small",
+            (64,),
+            conv=(16, 32),
+            dropout=0.25,
+            augment=True,
+            augment_recipe="geometric",
+            epochs=8,
+            patience=8,
+            batch_size=64,
+            description="small CNN: conv16-pool-conv32-pool-dense64 (the seeds' next step)",
+        ),
         ModelSpec("mlp-128-64", (128, 64), epochs=20, description="784-128-64-10 ReLU"),
         ModelSpec(
             "mlp-256-128-32", (256, 128, 32), epochs=20, description="784-256-128-32-10 ReLU"
@@ -115,8 +208,23 @@ def build_model(spec: ModelSpec) -> keras.Model:
         raise TrainingError(f"activation must be one of {ACTIVATIONS}, got {spec.activation!r}")
     if not 0.0 <= spec.dropout < 1.0:
         raise TrainingError(f"dropout must be in [0, 1), got {spec.dropout}")
+    if spec.input_scaling not in INPUT_SCALINGS:
+        raise TrainingError(
+            f"input scaling must be one of {INPUT_SCALINGS}, got {spec.input_scaling!r}"
+        )
     inputs = keras.Input(shape=(IMAGE_SIDE, IMAGE_SIDE), dtype="float32", name="pixels")
-    x = layers.Rescaling(1.0 / 255.0, name="normalize")(inputs)
+    x = inputs
+    if spec.input_scaling == "unit":
+        x = layers.Rescaling(1.0 / 255.0, name="normalize")(x)
+    elif spec.input_scaling == "standard":
+        x = layers.Rescaling(1.0 / MNIST_STD, offset=-MNIST_MEAN / MNIST_STD, name="normalize")(x)
+    if spec.conv:
+        x = layers.Reshape((IMAGE_SIDE, IMAGE_SIDE, 1), name="channel")(x)
+        for index, filters in enumerate(spec.conv, start=1):
+            x = layers.Conv2D(
+                filters, 3, padding="same", activation=spec.activation, name=f"conv_{index}"
+            )(x)
+            x = layers.MaxPooling2D(2, name=f"pool_{index}")(x)
     x = layers.Flatten(name="flatten")(x)
     for index, units in enumerate(spec.hidden, start=1):
         if spec.batch_norm:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import platform
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from edge_runtime.fileio import atomic_path, ensure_output_dir, write_json_atomic
+from trainer.augment import augment_batch, batch_rng, recipe
 from trainer.errors import TrainingError
 from trainer.metrics import accuracy, confusion_matrix, per_class_scores
 from trainer.mnist_files import MnistData, MnistSplit
@@ -23,19 +24,6 @@ from trainer.plots import write_training_plots
 from trainer.tfenv import DEFAULT_SEED, import_tensorflow
 
 MODEL_FILE = "model.keras"
-
-
-@dataclass(frozen=True)
-class Augmentation:
-    """Random geometric jitter applied to training batches only (never saved in the model).
-
-    Small shifts, rotations and scaling make the dense model tolerate the
-    imperfect centring of digits cropped from camera frames.
-    """
-
-    max_rotation_deg: float = 10.0
-    max_shift_fraction: float = 0.1
-    max_zoom_fraction: float = 0.1
 
 
 @dataclass(frozen=True)
@@ -52,8 +40,15 @@ class TrainOptions:
     patience: int | None = None
     """Early-stopping patience in epochs; None takes the preset's."""
     augment: bool = False
-    augmentation: Augmentation = field(default_factory=Augmentation)
+    augment_recipe: str | None = None
+    """Named recipe of :data:`trainer.augment.RECIPES` used when ``augment``; None: the preset's."""
     keras_verbose: int = 2
+
+    @property
+    def recipe_name(self) -> str:
+        if not self.augment:
+            return "none"
+        return self.augment_recipe or self.spec.augment_recipe
 
     @property
     def effective_patience(self) -> int:
@@ -67,6 +62,7 @@ class TrainOptions:
             raise TrainingError(f"batch size must be at least 1, got {self.batch_size}")
         if self.limit is not None and self.limit < 20:
             raise TrainingError(f"--limit must be at least 20 images, got {self.limit}")
+        recipe(self.recipe_name)  # raises TrainingError naming the known recipes
         if not 0.0 < self.validation_fraction < 0.5:
             raise TrainingError(
                 f"validation fraction must be in (0, 0.5), got {self.validation_fraction}"
@@ -101,44 +97,47 @@ def split_train_validation(
     )
 
 
-def _training_dataset(split: MnistSplit, options: TrainOptions) -> Any:
+def _training_batches(split: MnistSplit, options: TrainOptions) -> Any:
+    """A Keras ``PyDataset`` of shuffled (and, with a recipe, augmented) training batches.
+
+    Augmentation runs in numpy/OpenCV (:mod:`trainer.augment`) on uint8 images,
+    seeded per (seed, epoch, batch), in Keras's worker threads (OpenCV releases
+    the GIL) while the model trains on the previous batches.
+    """
     import keras
-    from keras import layers
 
-    tf = import_tensorflow()
-
-    images = split.images.astype(np.float32)
-    dataset = tf.data.Dataset.from_tensor_slices((images, split.labels.astype(np.int32)))
-    dataset = dataset.shuffle(len(split), seed=options.seed, reshuffle_each_iteration=True)
-    dataset = dataset.batch(options.batch_size)
+    chosen = recipe(options.recipe_name)
     if options.augment:
-        aug = options.augmentation
-        # Keras image layers need a channel axis: (batch, 28, 28, 1). Without it they
-        # take the whole batch for one image and training silently collapses.
-        augmenter = keras.Sequential(
-            [
-                layers.RandomRotation(
-                    aug.max_rotation_deg / 360.0, fill_mode="constant", seed=options.seed
-                ),
-                layers.RandomZoom(
-                    aug.max_zoom_fraction, fill_mode="constant", seed=options.seed + 1
-                ),
-                layers.RandomTranslation(
-                    aug.max_shift_fraction,
-                    aug.max_shift_fraction,
-                    fill_mode="constant",
-                    seed=options.seed + 2,
-                ),
-            ],
-            name="augmentation",
-        )
+        try:
+            import cv2  # noqa: F401
+        except ImportError as e:
+            raise TrainingError(
+                "augmentation needs OpenCV: pip install 'digits-edge[train]' (or --no-augment)"
+            ) from e
+    images, labels = split.images, split.labels.astype(np.int32)
+    batch_size, seed = options.batch_size, options.seed
 
-        def jitter(batch: Any, labels: Any) -> tuple[Any, Any]:
-            moved = augmenter(tf.expand_dims(batch, -1), training=True)
-            return tf.clip_by_value(tf.squeeze(moved, -1), 0.0, 255.0), labels
+    class Batches(keras.utils.PyDataset):
+        def __init__(self) -> None:
+            super().__init__(workers=2, use_multiprocessing=False, max_queue_size=8)
+            self.epoch = 0
+            self.order = np.random.default_rng((seed, 0)).permutation(len(images))
 
-        dataset = dataset.map(jitter, num_parallel_calls=tf.data.AUTOTUNE)
-    return dataset.prefetch(tf.data.AUTOTUNE)
+        def __len__(self) -> int:
+            return -(-len(images) // batch_size)
+
+        def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+            rows = self.order[index * batch_size : (index + 1) * batch_size]
+            batch = images[rows]
+            if options.augment:
+                batch = augment_batch(batch, chosen, batch_rng(seed, self.epoch, index))
+            return batch.astype(np.float32), labels[rows]
+
+        def on_epoch_end(self) -> None:
+            self.epoch += 1
+            self.order = np.random.default_rng((seed, self.epoch)).permutation(len(images))
+
+    return Batches()
 
 
 def _early_stopping(keras: Any, patience: int, planned_epochs: int) -> Any:
@@ -201,12 +200,14 @@ def train(data: MnistData, options: TrainOptions) -> TrainResult:
     warmup_steps = min(steps_per_epoch * options.spec.warmup_epochs, total_steps // 4)
     # Optional linear warm-up (large learning rates with batch norm), then cosine decay
     # to zero over the planned epochs.
-    schedule = keras.optimizers.schedules.CosineDecay(
-        initial_learning_rate=options.spec.learning_rate / (10 if warmup_steps else 1),
-        decay_steps=max(1, total_steps - warmup_steps),
-        warmup_target=options.spec.learning_rate if warmup_steps else None,
-        warmup_steps=warmup_steps,
-    )
+    schedule: Any = options.spec.learning_rate  # "constant": plain Adam, as the seeds train
+    if options.spec.lr_schedule == "cosine":
+        schedule = keras.optimizers.schedules.CosineDecay(
+            initial_learning_rate=options.spec.learning_rate / (10 if warmup_steps else 1),
+            decay_steps=max(1, total_steps - warmup_steps),
+            warmup_target=options.spec.learning_rate if warmup_steps else None,
+            warmup_steps=warmup_steps,
+        )
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=schedule),
         loss="sparse_categorical_crossentropy",
@@ -215,11 +216,11 @@ def train(data: MnistData, options: TrainOptions) -> TrainResult:
     stop_early = _early_stopping(keras, options.effective_patience, options.epochs)
     started = time.perf_counter()
     history = model.fit(
-        _training_dataset(fit_split, options),
+        _training_batches(fit_split, options),
         epochs=options.epochs,
         validation_data=(val_split.images.astype(np.float32), val_split.labels),
         callbacks=[stop_early],
-        shuffle=False,  # the tf.data pipeline already reshuffles every epoch
+        shuffle=False,  # the batches reshuffle themselves every epoch
         verbose=options.keras_verbose,
     )
     train_seconds = time.perf_counter() - started
@@ -256,6 +257,8 @@ def train(data: MnistData, options: TrainOptions) -> TrainResult:
         "max_epochs": options.epochs,
         "patience": options.effective_patience,
         "augment": options.augment,
+        "augment_recipe": options.recipe_name,
+        "augment_settings": asdict(recipe(options.recipe_name)),
         "data_source": data.source,
         "versions": library_versions(),
         "confusion_matrix": matrix.tolist(),
