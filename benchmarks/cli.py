@@ -34,6 +34,7 @@ Examples:
   digits-bench --formats tflite-int8 --model their_mnist.tflite   # a model we did not make
   digits-bench --runs 1000 --warmup 50 --out results/pi4
   digits-bench --test-images 1000 --no-memory --json    # quick look
+  digits-bench --real-dir tests/data/real    # + accuracy on real photos of numbers
 
 \b
 Formats: """ + ", ".join(FORMAT_NAMES)
@@ -59,6 +60,10 @@ Formats: """ + ", ".join(FORMAT_NAMES)
 @int_option("--batch", 256, "Batch size for throughput and accuracy passes.", min=1)
 @int_option("--test-images", None, "Use the first N MNIST test images [all 10,000].", min=10)
 @int_option("--camera-images", 300, "Camera-like 640×480 pages for the full edge path.", min=1)
+@folder_option(
+    "--real-dir",
+    "Labelled real photos (e.g. tests/data/real): adds a real-digits accuracy column.",
+)
 @click.option("--no-memory", is_flag=True, help="Skip the per-format peak-memory child processes.")
 @data_dir_option()
 @out_dir_option(Path("artifacts/bench"), "Report folder.")
@@ -74,6 +79,7 @@ def main(
     batch: int,
     test_images: int | None,
     camera_images: int,
+    real_dir: Path | None,
     no_memory: bool,
     data_dir: Path | None,
     out_dir: Path,
@@ -104,6 +110,7 @@ def main(
             batch=batch,
             test_images=test_images,
             camera_images=camera_images,
+            real_dir=real_dir,
             measure_memory=not no_memory,
         )
         with warnings_as_notes(), ProgressStages(enabled=not as_json, unit="round") as stages:

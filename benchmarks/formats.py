@@ -74,6 +74,11 @@ FORMAT_TABLE: tuple[BenchRow, ...] = (
         for f in FORMATS.values()
     ),
     BenchRow("int8-bare", "int8, bare interpreter set/invoke/get", "bare", "int8"),
+    # The small CNN (digits-train --preset cnn-small --out MODELS_DIR/cnn), every format.
+    *(
+        BenchRow(f"cnn-{f.name}", f"small CNN, {f.description}", "classifier", f.name, "cnn")
+        for f in FORMATS.values()
+    ),
     BenchRow("edge-full", "int8 + preprocessing of 640×480 camera frames", "edge", "int8"),
     BenchRow("onnxruntime", "ONNX Runtime on the Keras model (bench extra)", "onnx"),
 )

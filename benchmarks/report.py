@@ -16,6 +16,7 @@ COLUMNS = (
     ("size", "size KB"),
     ("load", "load ms"),
     ("accuracy", "accuracy"),
+    ("real", "real digits"),
     ("agree", "agree Keras"),
     ("p50", "p50 ms"),
     ("p90", "p90 ms"),
@@ -44,6 +45,8 @@ def row_cells(row: FormatRow) -> dict[str, str]:
         "load": _fmt(row.load_ms, ".0f"),
         "accuracy": _fmt(row.accuracy * 100 if row.accuracy is not None else None, ".2f")
         + ("%" if row.accuracy is not None else ""),
+        "real": _fmt(row.real_accuracy * 100 if row.real_accuracy is not None else None, ".1f")
+        + ("%" if row.real_accuracy is not None else ""),
         "agree": _fmt(
             row.agreement_with_keras * 100 if row.agreement_with_keras is not None else None, ".2f"
         )
@@ -76,6 +79,15 @@ def markdown_table(report: BenchReport) -> str:
         f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['os']}, Python "
         f"{machine['python']}. Accuracy on: "
         + "; ".join(sorted({f"{r.accuracy_on}" for r in report.rows if r.accuracy_on}))
+        + "".join(
+            sorted(
+                {
+                    f"; real digits: {r.real_digits} digits of the real development set"
+                    for r in report.rows
+                    if r.real_digits
+                }
+            )
+        )
     )
     return "\n".join(lines) + "\n"
 
@@ -115,6 +127,8 @@ def csv_text(report: BenchReport) -> str:
         "load_ms",
         "accuracy",
         "accuracy_on",
+        "real_accuracy",
+        "real_digits",
         "agreement_with_keras",
         "p50_ms",
         "p90_ms",

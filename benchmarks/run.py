@@ -13,6 +13,7 @@ import numpy as np
 
 from benchmarks import memprobe
 from benchmarks.formats import FORMAT_TABLE, BenchRow, FormatUnavailable, Runner, load_runner
+from benchmarks.realset import segment_real_set
 from benchmarks.synthetic import camera_set
 from benchmarks.timing import LatencyStats, round_robin, throughput
 from trainer.metrics import accuracy
@@ -34,6 +35,8 @@ class BenchOptions:
     batch: int = 256
     test_images: int | None = None
     camera_images: int = 300
+    real_dir: Path | None = None
+    """Labelled real photos (``tests/data/real``): adds each 28×28 row's real-set accuracy."""
     measure_memory: bool = True
 
     @property
@@ -59,6 +62,9 @@ class FormatRow:
     load_ms: float | None = None
     accuracy: float | None = None
     accuracy_on: str | None = None
+    real_accuracy: float | None = None
+    """Digits read right in the real set (numbers the runtime segmented into the right count)."""
+    real_digits: int | None = None
     agreement_with_keras: float | None = None
     latency: LatencyStats | None = None
     throughput_per_s: float | None = None
@@ -136,6 +142,9 @@ def run_bench(
     frames: Any = []
     if "edge-full" in options.formats:
         frames, _ = camera_set(test.images, test.labels, camera_count, seed=7)
+    real_pixels, real_labels = np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64)
+    if options.real_dir is not None:
+        real_pixels, real_labels = segment_real_set(options.real_dir).scored_digits()
     runners: dict[str, Runner] = {}
     rows: dict[str, FormatRow] = {}
     specs = options.rows()
@@ -176,6 +185,10 @@ def run_bench(
                 reference_labels = keras_labels
             predicted = np.asarray(scores).argmax(axis=1)
             row.accuracy = round(accuracy(predicted, labels), 6)
+            if len(real_pixels) and not runner.on_frames:
+                real_predicted = np.asarray(runner.batch(real_pixels)).argmax(axis=1)
+                row.real_accuracy = round(accuracy(real_predicted, real_labels), 6)
+                row.real_digits = len(real_labels)
             if reference_labels is not None:
                 row.agreement_with_keras = round(accuracy(predicted, reference_labels), 6)
         except Exception as e:  # a format that crashes while running is a failed row

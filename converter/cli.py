@@ -38,7 +38,8 @@ from trainer.tfenv import DEFAULT_SEED, quiet_tensorflow
 EPILOG = """\b
 Examples:
   digits-convert --quantize int8             # after digits-train: artifacts/digits_int8.tflite
-  digits-convert --quantize all              # float32, float16, dynamic and int8
+  digits-convert --quantize all              # float32, float16, dynamic, int8 and int16x8
+  digits-convert --quantize int16x8          # 16-bit activations, 8-bit weights
   digits-convert my.keras -q float32 -q int8 --out build/
   digits-convert --quantize int8 --io-type int8 --calibration-samples 1000
   digits-convert --quantize int8 --c-array   # also digits_int8.h/.cc for TFLite Micro

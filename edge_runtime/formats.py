@@ -62,6 +62,8 @@ FORMATS: dict[str, ModelFormat] = _table(
     ModelFormat(
         "int8", "full-integer int8, calibrated", "int8", "int8", ("uint8", "int8", "float32")
     ),
+    # TFLite's 16x8 mode: for activation-sensitive models; runs on slower reference kernels.
+    ModelFormat("int16x8", "int16 activations, int8 weights, calibrated", "int8", "int16"),
 )
 #: Every input/output type some format accepts (``digits-convert --io-type``).
 IO_TYPES: tuple[str, ...] = tuple(dict.fromkeys(t for f in FORMATS.values() for t in f.io_types))

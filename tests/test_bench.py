@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,6 +19,9 @@ from benchmarks.timing import LatencyStats
 from edge_runtime.formats import FORMATS
 
 SLICE = 500
+REAL_DIR = Path(__file__).parent / "data" / "real"
+# The CNN rows read MODELS_DIR/cnn, which the shared fixture does not train.
+DENSE_ROWS = tuple(name for name in FORMAT_NAMES if not name.startswith("cnn-"))
 
 
 @pytest.fixture(scope="module")
@@ -26,11 +30,13 @@ def report(converted, small_model, mnist):
     options = BenchOptions(
         models_dir=out,
         keras_model=small_model,
+        formats=DENSE_ROWS,
         runs=12,
         warmup=2,
         batch=128,
         test_images=SLICE,
         camera_images=8,
+        real_dir=REAL_DIR,
         measure_memory=True,
     )
     return run_bench(options, mnist)
@@ -38,7 +44,7 @@ def report(converted, small_model, mnist):
 
 @pytest.mark.tf
 def test_every_format_is_a_row_with_every_field(report) -> None:
-    assert [row.format for row in report.rows] == list(FORMAT_NAMES)
+    assert [row.format for row in report.rows] == list(DENSE_ROWS)
     for row in report.rows:
         assert row.status == "ok", (row.format, row.reason)
         assert row.size_bytes and row.size_bytes > 0
@@ -79,6 +85,20 @@ def test_accuracy_matches_the_converter_on_the_same_slice(report, converted, mni
     )
     assert report.row("int8-bare").accuracy == report.row("tflite-int8").accuracy
     assert report.row("edge-full").accuracy_on == "camera pages (8)"
+
+
+@pytest.mark.tf
+def test_real_set_accuracy_is_the_classifier_reading_the_runtime_crops(report, converted) -> None:
+    from benchmarks.realset import classifier_scores, score_real_set, segment_real_set
+
+    out, _ = converted
+    real = segment_real_set(REAL_DIR)
+    expected = score_real_set(classifier_scores(out / FORMATS["int8"].file_name), real)
+    row = report.row("tflite-int8")
+    assert expected.digits_scored >= 100
+    assert row.real_digits == expected.digits_scored
+    assert row.real_accuracy == pytest.approx(expected.digit_accuracy, abs=1e-6)
+    assert report.row("edge-full").real_accuracy is None  # camera frames, not 28×28 crops
 
 
 @pytest.mark.tf

@@ -56,6 +56,19 @@ def test_interpreter_dtypes_and_quantisation(converted) -> None:
     assert internal == []
 
 
+def test_int16x8_has_int16_activations_int8_weights_and_float_io(converted) -> None:
+    out, report = converted
+    interpreter = _tf_interpreter(out / "digits_int16x8.tflite")
+    assert interpreter.get_input_details()[0]["dtype"] == np.float32
+    assert interpreter.get_output_details()[0]["dtype"] == np.float32
+    dtypes = [t["dtype"] for t in interpreter.get_tensor_details()]
+    assert dtypes.count(np.int16) >= 3  # input, hidden and output activations
+    assert np.int8 in dtypes and np.uint8 not in dtypes
+    result = report.result("int16x8")
+    assert abs(result.accuracy_drop_pp) <= 0.2
+    assert result.validation.agreement_with_keras >= 0.995
+
+
 def test_report_matches_an_independent_computation(converted, mnist) -> None:
     out, report = converted
     saved = json.loads((out / "convert_report.json").read_text())

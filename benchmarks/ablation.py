@@ -1,0 +1,125 @@
+"""Which training ingredient helps on real handwriting: one row per trained run.
+
+``python -m benchmarks.ablation artifacts/ablation/*`` reads each run folder
+(``model.keras`` + ``metrics.json`` from ``digits-train``), converts the model
+to float32 TFLite and reads the real development set (``tests/data/real``)
+with the runtime's :class:`~edge_runtime.DigitClassifier` (see
+:mod:`benchmarks.realset` for how it is scored).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import click
+
+from benchmarks.realset import (
+    DEFAULT_REAL_DIR,
+    RealCrops,
+    classifier_scores,
+    score_real_set,
+    segment_real_set,
+)
+from edge_runtime.fileio import atomic_open, write_bytes_atomic, write_json_atomic
+
+
+@dataclass(frozen=True)
+class AblationRow:
+    """One trained run: its recipe, MNIST test accuracy and real-set reading."""
+
+    run: str
+    recipe: str
+    architecture: str
+    epochs: int
+    train_seconds: float
+    mnist_test: float
+    real_digits: float
+    real_digits_scored: int
+    real_numbers: float
+    real_number_count: int
+
+
+def float32_tflite(run_dir: Path) -> Path:
+    """``digits_float32.tflite`` beside the run's ``model.keras`` (converted once)."""
+    target = run_dir / "digits_float32.tflite"
+    if not target.is_file():
+        from converter.convert import convert, load_keras_model
+
+        write_bytes_atomic(target, convert(load_keras_model(run_dir / "model.keras"), "float32"))
+    return target
+
+
+def ablation_row(run_dir: Path, real: RealCrops) -> AblationRow:
+    """Measure one run folder."""
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    score = score_real_set(classifier_scores(float32_tflite(run_dir)), real)
+    spec = metrics["architecture"]
+    layers = "-".join(str(n) for n in (784, *spec["hidden"], 10))
+    if spec.get("conv"):
+        layers = "conv" + "-".join(str(n) for n in spec["conv"]) + " + " + layers
+    return AblationRow(
+        run=run_dir.name,
+        recipe=metrics.get("augment_recipe", "geometric" if metrics.get("augment") else "none"),
+        architecture=layers,
+        epochs=int(metrics["epochs_run"]),
+        train_seconds=float(metrics["train_seconds"]),
+        mnist_test=float(metrics["test_accuracy"]),
+        real_digits=score.digit_accuracy,
+        real_digits_scored=score.digits_scored,
+        real_numbers=score.number_accuracy,
+        real_number_count=score.numbers,
+    )
+
+
+def markdown(rows: list[AblationRow]) -> str:
+    """The ablation table in Markdown."""
+    lines = [
+        "| run | recipe | architecture | epochs | train s | MNIST test "
+        "| real digits | real numbers exact |",
+        "|---|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r.run} | `{r.recipe}` | {r.architecture} | {r.epochs} | {r.train_seconds:.0f} "
+            f"| {r.mnist_test:.2%} | {r.real_digits:.1%} of {r.real_digits_scored} "
+            f"| {r.real_numbers:.1%} of {r.real_number_count} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument(
+    "runs", nargs=-1, required=True, type=click.Path(file_okay=False, exists=True, path_type=Path)
+)
+@click.option(
+    "--real",
+    "real_dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=DEFAULT_REAL_DIR,
+    show_default=True,
+    help="Labelled real photos (label_name.ext).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the table to this .md file (and the rows to the same name .json).",
+)
+def main(runs: tuple[Path, ...], real_dir: Path, out: Path | None) -> None:
+    """Tabulate MNIST test and real-set accuracy of trained runs (folders from digits-train)."""
+    from edge_runtime.clikit import quiet_tensorflow
+
+    quiet_tensorflow()
+    real = segment_real_set(real_dir)
+    rows = [ablation_row(run, real) for run in runs if (run / "metrics.json").is_file()]
+    table = markdown(rows)
+    click.echo(table)
+    if out is not None:
+        with atomic_open(out) as handle:
+            handle.write(table)
+        write_json_atomic(out.with_suffix(".json"), [asdict(row) for row in rows])
+
+
+if __name__ == "__main__":
+    main()
