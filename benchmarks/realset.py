@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from edge_runtime.errors import ImageError
+
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
 DEFAULT_REAL_DIR = Path("tests/data/real")
 
@@ -70,6 +72,8 @@ def segment_real_set(folder: Path) -> RealCrops:
     """Segment every labelled image in ``folder`` once, with the runtime's preprocessing."""
     from edge_runtime.classifier import DigitClassifier
 
+    if not folder.is_dir():
+        raise ImageError(f"real set {folder} is not a folder of labelled images")
     classifier = DigitClassifier()  # the model is irrelevant: only the crops are kept
     labels, crops = [], []
     for path in sorted(folder.iterdir()):
@@ -79,6 +83,8 @@ def segment_real_set(folder: Path) -> RealCrops:
         _, pixels = classifier.inspect(path)  # the runtime's segmentation, once per image
         labels.append(label)
         crops.append(np.stack(pixels) if pixels else np.zeros((0, 28, 28), np.uint8))
+    if not labels:
+        raise ImageError(f"real set {folder} holds no labelled images (<label>_<name>.png)")
     return RealCrops(tuple(labels), tuple(crops))
 
 

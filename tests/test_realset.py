@@ -57,3 +57,13 @@ def test_the_bundled_model_reads_most_real_digits() -> None:
     assert 0.7 < score.digit_accuracy <= 1.0
     pixels, labels = real.scored_digits()
     assert len(pixels) == len(labels) == score.digits_scored
+
+
+def test_a_missing_or_empty_real_folder_is_a_clear_error(tmp_path: Path) -> None:
+    from edge_runtime.errors import ImageError
+
+    with pytest.raises(ImageError, match="not a folder"):
+        segment_real_set(tmp_path / "nowhere")
+    (tmp_path / "notes.txt").write_text("no images here")
+    with pytest.raises(ImageError, match="no labelled images"):
+        segment_real_set(tmp_path)
