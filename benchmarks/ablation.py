@@ -15,13 +15,7 @@ from pathlib import Path
 
 import click
 
-from benchmarks.realset import (
-    DEFAULT_REAL_DIR,
-    RealCrops,
-    classifier_scores,
-    score_real_set,
-    segment_real_set,
-)
+from benchmarks.realset import DEFAULT_REAL_DIR, RealImage, load_real_set, score_model
 from edge_runtime.fileio import atomic_open, write_bytes_atomic, write_json_atomic
 
 
@@ -51,10 +45,10 @@ def float32_tflite(run_dir: Path) -> Path:
     return target
 
 
-def ablation_row(run_dir: Path, real: RealCrops) -> AblationRow:
+def ablation_row(run_dir: Path, real: tuple[RealImage, ...]) -> AblationRow:
     """Measure one run folder."""
     metrics = json.loads((run_dir / "metrics.json").read_text())
-    score = score_real_set(classifier_scores(float32_tflite(run_dir)), real)
+    score = score_model(float32_tflite(run_dir), real)
     spec = metrics["architecture"]
     layers = "-".join(str(n) for n in (784, *spec["hidden"], 10))
     if spec.get("conv"):
@@ -108,10 +102,10 @@ def markdown(rows: list[AblationRow]) -> str:
 )
 def main(runs: tuple[Path, ...], real_dir: Path, out: Path | None) -> None:
     """Tabulate MNIST test and real-set accuracy of trained runs (folders from digits-train)."""
-    from edge_runtime.clikit import quiet_tensorflow
+    from trainer.tfenv import quiet_tensorflow
 
     quiet_tensorflow()
-    real = segment_real_set(real_dir)
+    real = load_real_set(real_dir)
     rows = [ablation_row(run, real) for run in runs if (run / "metrics.json").is_file()]
     table = markdown(rows)
     click.echo(table)

@@ -79,14 +79,11 @@ def markdown_table(report: BenchReport) -> str:
         f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['os']}, Python "
         f"{machine['python']}. Accuracy on: "
         + "; ".join(sorted({f"{r.accuracy_on}" for r in report.rows if r.accuracy_on}))
-        + "".join(
-            sorted(
-                {
-                    f"; real digits: {r.real_digits} digits of the real development set"
-                    for r in report.rows
-                    if r.real_digits
-                }
-            )
+        + (
+            "; real digits: DigitClassifier.read_number on the real development set, digits of"
+            " the numbers read as the right count of digits"
+            if any(r.real_digits for r in report.rows)
+            else ""
         )
     )
     return "\n".join(lines) + "\n"

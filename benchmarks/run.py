@@ -13,7 +13,7 @@ import numpy as np
 
 from benchmarks import memprobe
 from benchmarks.formats import FORMAT_TABLE, BenchRow, FormatUnavailable, Runner, load_runner
-from benchmarks.realset import segment_real_set
+from benchmarks.realset import load_real_set, score_model
 from benchmarks.synthetic import camera_set
 from benchmarks.timing import LatencyStats, round_robin, throughput
 from trainer.metrics import accuracy
@@ -63,7 +63,8 @@ class FormatRow:
     accuracy: float | None = None
     accuracy_on: str | None = None
     real_accuracy: float | None = None
-    """Digits read right in the real set (numbers the runtime segmented into the right count)."""
+    """Digits read right in the real set by DigitClassifier rows (of numbers read as the right
+    count of digits)."""
     real_digits: int | None = None
     agreement_with_keras: float | None = None
     latency: LatencyStats | None = None
@@ -142,9 +143,7 @@ def run_bench(
     frames: Any = []
     if "edge-full" in options.formats:
         frames, _ = camera_set(test.images, test.labels, camera_count, seed=7)
-    real_pixels, real_labels = np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64)
-    if options.real_dir is not None:
-        real_pixels, real_labels = segment_real_set(options.real_dir).scored_digits()
+    real = load_real_set(options.real_dir) if options.real_dir is not None else ()
     runners: dict[str, Runner] = {}
     rows: dict[str, FormatRow] = {}
     specs = options.rows()
@@ -185,10 +184,12 @@ def run_bench(
                 reference_labels = keras_labels
             predicted = np.asarray(scores).argmax(axis=1)
             row.accuracy = round(accuracy(predicted, labels), 6)
-            if len(real_pixels) and not runner.on_frames:
-                real_predicted = np.asarray(runner.batch(real_pixels)).argmax(axis=1)
-                row.real_accuracy = round(accuracy(real_predicted, real_labels), 6)
-                row.real_digits = len(real_labels)
+            if real and runner.spec.runner == "classifier":
+                score = score_model(
+                    runner.spec.tflite_path(options.models_dir), real, num_threads=options.threads
+                )
+                row.real_accuracy = round(score.digit_accuracy, 6)
+                row.real_digits = score.digits_scored
             if reference_labels is not None:
                 row.agreement_with_keras = round(accuracy(predicted, reference_labels), 6)
         except Exception as e:  # a format that crashes while running is a failed row

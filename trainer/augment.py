@@ -11,7 +11,7 @@ off on its own so its effect can be measured (the README's ablation table):
 - **thickness**: erosion or dilation (a thin pen to a marker);
 - **parity**: each image then goes through the edge runtime's own normalisation
   of a digit crop (threshold, crop, stroke-width fix, 20 px box, centre of mass),
-  imported from :mod:`edge_runtime.preprocess`, so the model trains on what the
+  imported from :mod:`edge_runtime.mnist_form`, so the model trains on what the
   runtime will hand it from a real photo.
 
 Every batch is drawn from ``numpy.random.default_rng((seed, epoch, batch))``:
@@ -192,24 +192,24 @@ def _thickness(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 def normalise_like_runtime(image: np.ndarray) -> np.ndarray:
     """One white-on-black digit image through the runtime's crop normalisation (28×28 uint8).
 
-    Thresholds with the runtime's :func:`~edge_runtime.preprocess.ink_mask`, crops
-    to the ink and calls :func:`~edge_runtime.preprocess.to_mnist`, exactly as
-    the runtime does for every digit it finds in a photo. An image with no ink
-    is returned unchanged.
+    Thresholds with the runtime's :func:`edge_runtime.ink.ink_mask`, takes the
+    ink strength near the mask exactly as the runtime does for a blob found in a
+    photo (stretched so a typical stroke is full white) and hands it to
+    :func:`edge_runtime.mnist_form.normalize_digit`, the function that turns
+    every digit the runtime finds into MNIST form (stroke width made MNIST-like,
+    longest side 20 px, centred by mass). An image with no ink is returned
+    unchanged.
     """
-    from edge_runtime.preprocess import ink_mask, to_mnist
-    from edge_runtime.results import Box
+    from edge_runtime.ink import ink_mask
+    from edge_runtime.mnist_form import normalize_digit
+    from edge_runtime.preprocess import DEFAULT_OPTIONS
+    from edge_runtime.preprocess import _strength as runtime_strength
 
-    mask = ink_mask(image)
-    if mask is None:
+    mask = ink_mask(image, DEFAULT_OPTIONS.min_contrast)
+    if mask is None or not mask.any():
         return image
-    ys, xs = np.nonzero(mask)
-    if ys.size == 0:
-        return image
-    box = Box(
-        int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1)
-    )
-    return to_mnist(image, mask, box)
+    strength = runtime_strength(image.astype(np.float32), (mask > 0).astype(np.uint8))
+    return normalize_digit(strength, target_stroke_ratio=DEFAULT_OPTIONS.target_stroke_ratio)
 
 
 def augment_batch(images: np.ndarray, r: AugmentRecipe, rng: np.random.Generator) -> np.ndarray:
