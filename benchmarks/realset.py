@@ -4,8 +4,10 @@ Real-set file names start with their label (``2026_page1.png``); see
 ``tests/data/real/README.md``. Each image is decoded once (:func:`load_real_set`);
 every model then reads every image with
 :meth:`edge_runtime.DigitClassifier.read_number` — segmentation included, since
-the runtime lets the model choose how to split touching digits. Scores: digits
-right among numbers read as the right count of digits, and numbers read exactly.
+the runtime lets the model choose how to split touching digits. Scores: digit
+accuracy as OCR measures it (1 − edit distance / digits written, over every image,
+so a missed, extra or wrong digit each costs one), digits right among numbers read
+as the right count of digits, and numbers read exactly.
 """
 
 from __future__ import annotations
@@ -39,6 +41,15 @@ class RealScore:
     digits_scored: int
     numbers_exact: int
     numbers: int
+    edits: int = 0
+    """Edit distance (insert, delete, substitute) summed over every image."""
+    digits_written: int = 0
+    """Digits in all the labels."""
+
+    @property
+    def character_accuracy(self) -> float:
+        """1 − edits / digits written: the OCR figure, over every image."""
+        return 1.0 - self.edits / self.digits_written if self.digits_written else 0.0
 
     @property
     def digit_accuracy(self) -> float:
@@ -71,17 +82,32 @@ def load_real_set(folder: Path) -> tuple[RealImage, ...]:
     return images
 
 
+def edit_distance(read: str, written: str) -> int:
+    """Levenshtein distance: the fewest inserted, deleted or changed characters."""
+    previous = list(range(len(written) + 1))
+    for i, char in enumerate(read, start=1):
+        current = [i]
+        for j, want in enumerate(written, start=1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char != want))
+            )
+        previous = current
+    return previous[-1]
+
+
 def score_real_set(classifier: Any, real: tuple[RealImage, ...]) -> RealScore:
     """Read every image with ``classifier`` (a :class:`DigitClassifier`) and score it."""
-    right = scored = exact = 0
+    right = scored = exact = edits = 0
     for image in real:
         reading = classifier.read_number(image.pixels)
         exact += reading.text == image.label
+        edits += edit_distance(reading.text, image.label)
         digits = [p.digit for p in reading.digits]
         if len(digits) == len(image.label):
             scored += len(digits)
             right += sum(str(d) == want for d, want in zip(digits, image.label, strict=True))
-    return RealScore(right, scored, exact, len(real))
+    written = sum(len(image.label) for image in real)
+    return RealScore(right, scored, exact, len(real), edits, written)
 
 
 def score_model(model: Path | bytes, real: tuple[RealImage, ...], **options: Any) -> RealScore:

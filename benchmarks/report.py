@@ -80,8 +80,8 @@ def markdown_table(report: BenchReport) -> str:
         f"{machine['python']}. Accuracy on: "
         + "; ".join(sorted({f"{r.accuracy_on}" for r in report.rows if r.accuracy_on}))
         + (
-            "; real digits: DigitClassifier.read_number on the real development set, digits of"
-            " the numbers read as the right count of digits"
+            "; real digits: DigitClassifier.read_number on the photos of the real development"
+            " set, 1 − edit distance / digits written"
             if any(r.real_digits for r in report.rows)
             else ""
         )

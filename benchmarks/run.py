@@ -63,8 +63,8 @@ class FormatRow:
     accuracy: float | None = None
     accuracy_on: str | None = None
     real_accuracy: float | None = None
-    """Digits read right in the real set by DigitClassifier rows (of numbers read as the right
-    count of digits)."""
+    """OCR digit accuracy (1 − edit distance / digits written) of DigitClassifier rows reading
+    the real development set's photos of numbers."""
     real_digits: int | None = None
     agreement_with_keras: float | None = None
     latency: LatencyStats | None = None
@@ -188,8 +188,8 @@ def run_bench(
                 score = score_model(
                     runner.spec.tflite_path(options.models_dir), real, num_threads=options.threads
                 )
-                row.real_accuracy = round(score.digit_accuracy, 6)
-                row.real_digits = score.digits_scored
+                row.real_accuracy = round(score.character_accuracy, 6)
+                row.real_digits = score.digits_written
             if reference_labels is not None:
                 row.agreement_with_keras = round(accuracy(predicted, reference_labels), 6)
         except Exception as e:  # a format that crashes while running is a failed row

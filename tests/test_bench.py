@@ -94,9 +94,9 @@ def test_real_set_accuracy_is_the_classifier_reading_each_photo(report, converte
     out, _ = converted
     expected = score_model(out / FORMATS["int8"].file_name, load_real_set(REAL_DIR))
     row = report.row("tflite-int8")
-    assert expected.digits_scored >= 100
-    assert row.real_digits == expected.digits_scored
-    assert row.real_accuracy == pytest.approx(expected.digit_accuracy, abs=1e-6)
+    assert expected.digits_written >= 100
+    assert row.real_digits == expected.digits_written
+    assert row.real_accuracy == pytest.approx(expected.character_accuracy, abs=1e-6)
     assert report.row("edge-full").real_accuracy is None  # camera pages, not photos of numbers
     assert report.row("keras-call").real_accuracy is None  # the runtime reads TFLite only
 
@@ -213,3 +213,16 @@ def test_any_model_file_is_an_extra_row(tmp_path, converted, mnist) -> None:
 def test_cli_rejects_a_missing_model_file(tmp_path) -> None:
     result = CliRunner().invoke(bench_cli, ["--model", str(tmp_path / "none.tflite")])
     assert result.exit_code == 2 and "does not exist" in result.output
+
+
+def test_ablation_row_reads_a_trained_run_and_the_real_set(small_model) -> None:
+    from benchmarks.ablation import ablation_row, markdown
+    from benchmarks.realset import load_real_set
+
+    metrics = json.loads((small_model.parent / "metrics.json").read_text())
+    row = ablation_row(small_model.parent, load_real_set(REAL_DIR))
+    assert (small_model.parent / "digits_float32.tflite").read_bytes()[4:8] == b"TFL3"
+    assert row.mnist_test == metrics["test_accuracy"] and row.recipe == "none"
+    assert row.architecture == "784-100-10" and row.real_digits_written >= 100
+    assert 0.3 < row.real_digits <= 1 and 0.3 < row.real_classified <= 1
+    assert f"| {row.mnist_test:.2%} |" in markdown([row])

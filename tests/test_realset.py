@@ -8,7 +8,13 @@ import pytest
 
 pytest.importorskip("cv2", reason="reading photos needs OpenCV (the 'edge' extra)")
 
-from benchmarks.realset import label_of, load_real_set, score_model, score_real_set
+from benchmarks.realset import (
+    edit_distance,
+    label_of,
+    load_real_set,
+    score_model,
+    score_real_set,
+)
 from edge_runtime.classifier import bundled_model_path
 from edge_runtime.errors import ImageError
 from edge_runtime.results import NumberReading, Prediction
@@ -42,6 +48,17 @@ def test_scores_count_digits_of_numbers_read_at_the_right_length_and_exact_numbe
     assert score.numbers == 3 and score.numbers_exact == 1
     assert score.digits_scored == len(real[0].label) + len(real[1].label)
     assert score.digits_right == score.digits_scored - 1
+    assert score.edits == 2  # one digit changed, one added
+    assert score.digits_written == sum(len(image.label) for image in real)
+    assert score.character_accuracy == pytest.approx(1 - 2 / score.digits_written)
+
+
+def test_edit_distance() -> None:
+    assert edit_distance("2026", "2026") == 0
+    assert edit_distance("226", "2026") == 1
+    assert edit_distance("20261", "2026") == 1
+    assert edit_distance("", "0755") == 4
+    assert edit_distance("7055", "0755") == 2
 
 
 def test_the_bundled_model_reads_most_real_digits() -> None:
@@ -52,6 +69,7 @@ def test_the_bundled_model_reads_most_real_digits() -> None:
     assert score.digits_scored >= 100
     assert 0.7 < score.digit_accuracy <= 1.0
     assert 0.3 < score.number_accuracy <= 1.0
+    assert 0.7 < score.character_accuracy <= 1.0
 
 
 def test_a_missing_or_empty_real_folder_is_a_clear_error(tmp_path: Path) -> None:
