@@ -215,6 +215,7 @@ def test_cli_rejects_a_missing_model_file(tmp_path) -> None:
     assert result.exit_code == 2 and "does not exist" in result.output
 
 
+@pytest.mark.tf
 def test_ablation_row_reads_a_trained_run_and_the_real_set(small_model) -> None:
     from benchmarks.ablation import ablation_row, markdown
     from benchmarks.realset import load_real_set

@@ -167,6 +167,7 @@ def test_help_has_examples() -> None:
     assert result.exit_code == 0 and "Examples:" in result.output and "--preset" in result.output
 
 
+@pytest.mark.tf
 @pytest.mark.parametrize(
     ("preset", "first_layer", "scale"),
     [("seed-100-raw", "Flatten", None), ("seed-100-unit", "Rescaling", 1 / 255)],
@@ -179,12 +180,14 @@ def test_scaling_ablation_presets_differ_only_in_input_scaling(preset, first_lay
         assert layer.scale == pytest.approx(scale)
 
 
+@pytest.mark.tf
 def test_standardised_preset_maps_mnist_mean_to_zero() -> None:
     model = build_model(PRESETS["seed-100-std"])
     scaled = model.layers[1](np.array([[33.318, 33.318 + 78.567]], np.float32))
     np.testing.assert_allclose(np.asarray(scaled), [[0.0, 1.0]], atol=1e-5)
 
 
+@pytest.mark.tf
 def test_cnn_preset_is_a_small_cnn_on_the_same_input_contract() -> None:
     model = build_model(PRESETS["cnn-small"])
     kinds = [layer.__class__.__name__ for layer in model.layers]
@@ -193,6 +196,7 @@ def test_cnn_preset_is_a_small_cnn_on_the_same_input_contract() -> None:
     assert model.count_params() < 150_000
 
 
+@pytest.mark.tf
 def test_cnn_with_real_world_augmentation_learns_on_a_slice(mnist, tmp_path: Path) -> None:
     """The CNN path and the 'real' recipe (elastic, slant, thickness, runtime parity) train."""
     result = CliRunner().invoke(
