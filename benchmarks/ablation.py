@@ -15,7 +15,8 @@ from pathlib import Path
 
 import click
 
-from benchmarks.realset import DEFAULT_REAL_DIR, RealImage, load_real_set, score_model
+from benchmarks.realset import DEFAULT_REAL_DIR, load_real_set, score_model
+from edge_runtime.evaluate import Labelled
 from edge_runtime.fileio import atomic_open, write_bytes_atomic, write_json_atomic
 
 
@@ -47,7 +48,7 @@ def float32_tflite(run_dir: Path) -> Path:
     return target
 
 
-def ablation_row(run_dir: Path, real: tuple[RealImage, ...]) -> AblationRow:
+def ablation_row(run_dir: Path, real: tuple[Labelled, ...]) -> AblationRow:
     """Measure one run folder."""
     metrics = json.loads((run_dir / "metrics.json").read_text())
     score = score_model(float32_tflite(run_dir), real)
