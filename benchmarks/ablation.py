@@ -43,8 +43,15 @@ def float32_tflite(run_dir: Path) -> Path:
     target = run_dir / "digits_float32.tflite"
     if not target.is_file():
         from converter.convert import convert, load_keras_model
+        from converter.embed import CONVERTER_PIXELS, contract_of, embed_metadata
 
-        write_bytes_atomic(target, convert(load_keras_model(run_dir / "model.keras"), "float32"))
+        raw = convert(load_keras_model(run_dir / "model.keras"), "float32")
+        # With its input contract embedded the runtime reads it as digits-convert's files,
+        # instead of probing how the pixels are scaled.
+        provenance = {"format": "float32", "made_by": "benchmarks.ablation (digits-edge)"}
+        write_bytes_atomic(
+            target, embed_metadata(raw, contract_of(raw, CONVERTER_PIXELS), provenance)
+        )
     return target
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -221,7 +222,9 @@ def test_ablation_row_reads_a_trained_run_and_the_real_set(small_model) -> None:
     from benchmarks.realset import load_real_set
 
     metrics = json.loads((small_model.parent / "metrics.json").read_text())
-    row = ablation_row(small_model.parent, load_real_set(REAL_DIR))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the contract is embedded: no probe, no warning
+        row = ablation_row(small_model.parent, load_real_set(REAL_DIR))
     assert (small_model.parent / "digits_float32.tflite").read_bytes()[4:8] == b"TFL3"
     assert row.mnist_test == metrics["test_accuracy"] and row.recipe == "none"
     assert row.architecture == "784-100-10" and row.real_digits_written >= 100
