@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from benchmarks.realset import DEFAULT_REAL_DIR, load_real_set, score_model
+from edge_runtime.clikit import command, file_option, folder_option, user_errors
 from edge_runtime.evaluate import Labelled
 from edge_runtime.fileio import atomic_open, write_bytes_atomic, write_json_atomic
 
@@ -96,30 +97,31 @@ def markdown(rows: list[AblationRow]) -> str:
     return "\n".join(lines) + "\n"
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+EPILOG = """\b
+Examples:
+  python -m benchmarks.ablation artifacts/ablation/*
+  python -m benchmarks.ablation artifacts/ablation/* --out benchmarks/results/ablation.md
+"""
+
+
+@command(EPILOG)
 @click.argument(
     "runs", nargs=-1, required=True, type=click.Path(file_okay=False, exists=True, path_type=Path)
 )
-@click.option(
-    "--real",
-    "real_dir",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    default=DEFAULT_REAL_DIR,
-    show_default=True,
-    help="Labelled real photos (label_name.ext).",
+@folder_option(
+    ("--real", "real_dir"), "Labelled real photos (<label>_<name>.png).", default=DEFAULT_REAL_DIR
 )
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Also write the table to this .md file (and the rows to the same name .json).",
+@file_option(
+    "--out", "Also write the table to this .md file (and the rows to the same name .json)."
 )
 def main(runs: tuple[Path, ...], real_dir: Path, out: Path | None) -> None:
     """Tabulate MNIST test and real-set accuracy of trained runs (folders from digits-train)."""
     from trainer.tfenv import quiet_tensorflow
 
     quiet_tensorflow()
-    real = load_real_set(real_dir)
-    rows = [ablation_row(run, real) for run in runs if (run / "metrics.json").is_file()]
+    with user_errors():
+        real = load_real_set(real_dir)
+        rows = [ablation_row(run, real) for run in runs if (run / "metrics.json").is_file()]
     table = markdown(rows)
     click.echo(table)
     if out is not None:

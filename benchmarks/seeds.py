@@ -16,6 +16,7 @@ from pathlib import Path
 
 import click
 
+from edge_runtime.clikit import command, folder_option
 from edge_runtime.fileio import atomic_open, write_json_atomic
 from trainer.models import PRESETS
 
@@ -115,13 +116,18 @@ def markdown(rows: list[SeedRow]) -> str:
     return "\n".join(lines) + "\n"
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
+EPILOG = """\b
+Examples:
+  python -m benchmarks.seeds                 # train what is missing, then the table
+  python -m benchmarks.seeds --no-train      # only the table, from the runs already there
+"""
+
+
+@command(EPILOG)
+@folder_option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    "One folder per seed preset; the table is written here.",
     default=Path("artifacts/seeds"),
-    show_default=True,
-    help="One folder per seed preset; the table is written here.",
 )
 @click.option("--train/--no-train", default=True, help="Train presets that have no metrics yet.")
 def main(out: Path, train: bool) -> None:
