@@ -242,6 +242,14 @@ def test_protocol_abuse_gets_4xx_never_5xx(server, digits) -> None:
         reply = server.raw(request)
         assert reply.split(b" ", 2)[1] == status, (request[:60], reply[:200])
         assert b"application/json" in reply.split(b"\r\n\r\n")[0]
+    # refused requests leave no body behind to be read as the next request
+    for refused in (b"PUT /api/classify", b"POST /nowhere"):
+        reply = server.raw(
+            refused + b" HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"5\r\nGET /\r\n0\r\n\r\n"
+        )
+        assert reply.split(b" ", 2)[1] in (b"404", b"405")
+        assert b"Connection: close" in reply.split(b"\r\n\r\n")[0]
     # a chunked upload (curl -T -) is read like any other
     image = png(digits[2][0])
     chunked = b"".join(

@@ -196,7 +196,8 @@ class DigitsHandler(BaseHTTPRequestHandler):
         """Before refusing a request: drop its unread body, or close if it has no length."""
         raw_length = self.headers.get("Content-Length", "0")
         fits = raw_length.isdigit() and int(raw_length) <= self.server.limits.max_body_bytes
-        if not (fits and drain(self.rfile, int(raw_length))):
+        chunked = "Transfer-Encoding" in self.headers
+        if chunked or not (fits and drain(self.rfile, int(raw_length))):
             self.close_connection = True
 
     def _route(self, method: str) -> None:
