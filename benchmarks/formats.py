@@ -51,6 +51,8 @@ class BenchRow:
     """Sub-folder of ``--models-dir`` holding this row's files."""
     file: Path | None = None
     """An explicit model file (overrides ``format``/``model_dir``)."""
+    make: str = "digits-convert -q all"
+    """How to make this row's file when it is missing (shown in the row's reason)."""
 
     @classmethod
     def for_file(cls, path: Path) -> BenchRow:
@@ -76,7 +78,15 @@ FORMAT_TABLE: tuple[BenchRow, ...] = (
     BenchRow("int8-bare", "int8, bare interpreter set/invoke/get", "bare", "int8"),
     # The small CNN (digits-train --preset cnn-small --out MODELS_DIR/cnn), every format.
     *(
-        BenchRow(f"cnn-{f.name}", f"small CNN, {f.description}", "classifier", f.name, "cnn")
+        BenchRow(
+            f"cnn-{f.name}",
+            f"small CNN, {f.description}",
+            "classifier",
+            f.name,
+            "cnn",
+            make="digits-train --preset cnn-small --out MODELS_DIR/cnn, "
+            "then digits-convert MODELS_DIR/cnn/model.keras -q all",
+        )
         for f in FORMATS.values()
     ),
     BenchRow("edge-full", "int8 + preprocessing of 640×480 camera frames", "edge", "int8"),
@@ -121,7 +131,7 @@ def _keras_model(path: Path) -> Any:
 def _file(spec: BenchRow, models_dir: Path) -> Path:
     path = spec.tflite_path(models_dir)
     if not path.is_file():
-        hint = "" if spec.file is not None else " (run digits-convert -q all)"
+        hint = "" if spec.file is not None else f" (run {spec.make})"
         raise FormatUnavailable("missing", f"{path} not found{hint}")
     return path
 

@@ -130,6 +130,7 @@ def test_missing_files_and_libraries_are_rows_not_crashes(
         rows["tflite-float32"].status == "missing" and "not found" in rows["tflite-float32"].reason
     )
     assert rows["tflite-float16"].status == "failed" and "TFL3" in rows["tflite-float16"].reason
+    assert rows["cnn-int8"].status == "missing" and "--preset cnn-small" in rows["cnn-int8"].reason
     assert rows["tflite-int8"].status == "ok" and rows["tflite-int8"].agreement_with_keras is None
     assert rows["tflite-int8"].speedup_vs_keras_predict is None
 
