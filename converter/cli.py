@@ -18,6 +18,7 @@ from converter.pipeline import (
     run_conversion,
 )
 from edge_runtime.clikit import (
+    InputRange,
     ProgressStages,
     choice_option,
     command,
@@ -43,6 +44,7 @@ Examples:
   digits-convert my.keras -q float32 -q int8 --out build/
   digits-convert --quantize int8 --io-type int8 --calibration-samples 1000
   digits-convert --quantize int8 --c-array   # also digits_int8.h/.cc for TFLite Micro
+  digits-convert their.keras -q int8 --input-range 0:1   # a model trained on pixels/255
 """
 
 
@@ -96,6 +98,17 @@ def summary_table(report: ConversionReport) -> str:
     "Fail if a quantised model loses more accuracy points than this vs Keras.",
     min=0,
 )
+@click.option(
+    "--input-range",
+    type=InputRange(),
+    default="0:255",
+    show_default=True,
+    help="Real values of pixel 0 and 255 the Keras model was trained on (e.g. 0:1, -1:1); "
+    "used for calibration and validation, and written into the metadata.",
+)
+@click.option(
+    "--invert-input", is_flag=True, help="The model was trained on dark ink on a light background."
+)
 @click.option("--c-array", is_flag=True, help="Also write digits_int8.h/.cc for TFLite Micro.")
 @data_dir_option()
 @out_dir_option(None, "Output folder [the model's folder].")
@@ -107,6 +120,8 @@ def main(
     calibration_samples: int,
     seed: int,
     max_drop: float,
+    input_range: tuple[float, float],
+    invert_input: bool,
     c_array: bool,
     data_dir: Path | None,
     out_dir: Path | None,
@@ -133,6 +148,8 @@ def main(
             seed=seed,
             max_drop_pp=max_drop,
             c_array=c_array,
+            input_range=input_range,
+            invert=invert_input,
         )
         with ProgressStages(enabled=not as_json, unit="img") as stages:
             report = run_conversion(options, data, stages.start)

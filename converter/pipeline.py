@@ -14,11 +14,13 @@ import numpy as np
 from converter.c_array import write_c_array
 from converter.calibration import balanced_indices
 from converter.convert import convert, load_keras_model
-from converter.embed import CONVERTER_PIXELS, contract_of, embed_metadata
+from converter.embed import contract_of, embed_metadata
 from converter.errors import AccuracyDropError, ConversionError
 from converter.validate import BatchProgress, Validation, validate_tflite
+from edge_runtime.contract import PixelRange, real_values
 from edge_runtime.fileio import write_bytes_atomic, write_json_atomic
 from edge_runtime.formats import FORMATS
+from edge_runtime.probe import ContractOptions
 from trainer.metrics import accuracy
 from trainer.mnist_files import MnistData
 from trainer.tfenv import DEFAULT_SEED
@@ -40,6 +42,15 @@ class ConvertOptions:
     seed: int = DEFAULT_SEED
     max_drop_pp: float = DEFAULT_MAX_DROP_PP
     c_array: bool = False
+    input_range: tuple[float, float] = (0.0, 255.0)
+    """Real values of pixel 0 and 255 the model was trained on (ours: 0-255, scaled inside)."""
+    invert: bool = False
+    """True for a model trained on dark ink on a light background."""
+
+    @property
+    def pixels(self) -> ContractOptions:
+        """The input convention, as the runtime pins it (validation and metadata)."""
+        return ContractOptions(input_range=self.input_range, invert=self.invert)
 
 
 @dataclass(frozen=True)
@@ -95,11 +106,17 @@ def run_conversion(
     if options.c_array and "int8" not in options.formats:
         raise ConversionError("--c-array writes the int8 model: add --quantize int8")
     model = load_keras_model(options.model_path)
-    test_pixels = data.test.images.astype(np.float32)
-    keras_predictions = model.predict(test_pixels, batch_size=1000, verbose=0).argmax(axis=1)
+
+    def model_input(pixels: np.ndarray) -> np.ndarray:  # MNIST form → what the model was fed
+        real = real_values(pixels, PixelRange.from_range(*options.input_range), options.invert)
+        return real.reshape((len(real), *model.input_shape[1:]))
+
+    keras_predictions = model.predict(
+        model_input(data.test.images), batch_size=1000, verbose=0
+    ).argmax(axis=1)
     keras_accuracy = accuracy(keras_predictions, data.test.labels)
     calibration_idx = balanced_indices(data.train.labels, options.calibration_samples, options.seed)
-    calibration = data.train.images[calibration_idx].astype(np.float32)
+    calibration = model_input(data.train.images[calibration_idx])
 
     converted: dict[str, tuple[bytes, float]] = {}
     for name in options.formats:
@@ -123,7 +140,9 @@ def run_conversion(
     results = []
     for name, (raw, seconds) in converted.items():
         progress = on_stage(f"validating {name}", len(data.test)) if on_stage else None
-        validation = validate_tflite(raw, data.test, keras_predictions, progress=progress)
+        validation = validate_tflite(
+            raw, data.test, keras_predictions, progress=progress, pixels=options.pixels
+        )
         provenance = {
             "format": name,
             "description": FORMATS[name].description,
@@ -135,7 +154,7 @@ def run_conversion(
             "test_images": validation.images,
             "calibration": calibration_record if FORMATS[name].needs_calibration else None,
         }
-        blob = embed_metadata(raw, contract_of(raw, CONVERTER_PIXELS), provenance)
+        blob = embed_metadata(raw, contract_of(raw, options.pixels), provenance)
         converted[name] = (blob, seconds)
         path = write_bytes_atomic(options.out_dir / FORMATS[name].file_name, blob)
         results.append(

@@ -13,6 +13,7 @@ import numpy as np
 
 from converter.embed import CONVERTER_PIXELS
 from edge_runtime.interpreter import TensorInfo, TFLiteModel
+from edge_runtime.probe import ContractOptions
 from trainer.metrics import accuracy
 from trainer.mnist_files import MnistSplit
 
@@ -49,13 +50,14 @@ def validate_tflite(
     *,
     batch_size: int = 250,
     progress: BatchProgress | None = None,
+    pixels: ContractOptions = CONVERTER_PIXELS,
 ) -> Validation:
     """Accuracy and agreement with Keras of ``model_bytes`` on ``test`` (uint8 pixels in).
 
-    The model is fed as our trainer's models expect (0-255, white on black),
-    whether or not its metadata is embedded yet.
+    The model is fed by ``pixels`` (default: as our trainer's models expect,
+    0-255, white on black), whether or not its metadata is embedded yet.
     """
-    model = TFLiteModel(model_bytes, options=CONVERTER_PIXELS)
+    model = TFLiteModel(model_bytes, options=pixels)
     predicted = model.predict_in_batches(test.images, batch_size, progress).argmax(axis=1)
     return Validation(
         accuracy=round(accuracy(predicted, test.labels), 6),

@@ -174,10 +174,16 @@ def encode(pixels: np.ndarray, contract: InputContract, table: np.ndarray | None
     return np.ascontiguousarray(values).reshape((len(batch), *contract.shape[1:]))
 
 
+def real_values(pixels: np.ndarray, pixel_range: PixelRange, invert: bool) -> np.ndarray:
+    """The real values a model trained on ``pixel_range`` (and ``invert``) sees, float32."""
+    values = np.asarray(pixels, dtype=np.float32)
+    if invert:
+        values = 255.0 - values
+    return values * np.float32(pixel_range.scale) + np.float32(pixel_range.offset)
+
+
 def _encode_values(pixels: np.ndarray, contract: InputContract) -> np.ndarray:
-    if contract.invert:
-        pixels = 255.0 - pixels
-    real = pixels * np.float32(contract.pixels.scale) + np.float32(contract.pixels.offset)
+    real = real_values(pixels, contract.pixels, contract.invert)
     dtype = np.dtype(contract.dtype)
     if contract.quantized:
         real = np.rint(real / np.float32(contract.input_scale)) + contract.input_zero_point

@@ -10,6 +10,7 @@ metadata embedded by our converter.
 
 from __future__ import annotations
 
+import json
 import warnings
 from dataclasses import dataclass
 
@@ -123,10 +124,11 @@ class ZooModel:
     plain: bytes  # as the converter produced it, no metadata
     with_metadata: bytes
     own_accuracy: float
+    keras_path: object  # the trained Keras model, saved
 
 
 @pytest.fixture(scope="session")
-def zoo(mnist):
+def zoo(mnist, tmp_path_factory):
     """``zoo(name)`` → the trained, converted model (built on first use, then cached)."""
     pytest.importorskip("keras", reason="needs the 'train' extra (TensorFlow + Keras)")
     import keras
@@ -137,6 +139,7 @@ def zoo(mnist):
     from edge_runtime.probe import ContractOptions
 
     built: dict[str, ZooModel] = {}
+    folder = tmp_path_factory.mktemp("zoo")
     train = mnist.train.head(TRAIN_IMAGES)
     test = mnist.test.head(TEST_IMAGES)
 
@@ -156,7 +159,9 @@ def zoo(mnist):
         contract = TFLiteModel(blob, options=truth).contract
         with_metadata = embed_metadata(blob, contract, {"zoo": name})
         own = _own_accuracy(blob, spec, test.images, test.labels)
-        built[name] = ZooModel(spec, blob, with_metadata, own)
+        keras_path = folder / f"{name}.keras"
+        model.save(keras_path)
+        built[name] = ZooModel(spec, blob, with_metadata, own, keras_path)
         return built[name]
 
     return get
@@ -250,3 +255,28 @@ def test_standard_tflite_metadata_alone_gives_range_and_labels(zoo, mnist) -> No
     with pytest.warns(ContractWarning):
         accuracy = _accuracy(DigitClassifier(standard_only), test)
     assert abs(accuracy - entry.own_accuracy) * 100 <= TOLERANCE_PP
+
+
+def test_digits_convert_writes_the_models_own_convention(zoo, mnist, tmp_path) -> None:
+    """A Keras model trained on 0-1 converted with --input-range 0:1: calibrated, validated
+    and described with that convention, so it reads right with no options."""
+    from click.testing import CliRunner
+
+    from converter.cli import main as convert_cli
+
+    entry = zoo("cnn-28x28x1-0to1")
+    result = CliRunner().invoke(
+        convert_cli,
+        [str(entry.keras_path), "-q", "int8", "--input-range", "0:1", "--out", str(tmp_path)],
+        env={"DIGITS_DATA_DIR": mnist.source},
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "convert_report.json").read_text())
+    int8 = report["results"][0]
+    assert report["keras_accuracy"] > 0.9 and int8["accuracy_drop_pp"] <= 0.5
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ContractWarning)
+        classifier = DigitClassifier(tmp_path / "digits_int8.tflite")
+    assert classifier.contract.source == "metadata" and classifier.contract.pixels.label() == "0:1"
+    test = mnist.test.head(TEST_IMAGES)
+    assert _accuracy(classifier, test) > entry.own_accuracy - TOLERANCE_PP / 100 - 0.01
