@@ -255,9 +255,11 @@ def _candidate(
 def _mnist_prepared(gray: np.ndarray, options: PreprocessOptions) -> Prepared:
     box = Box(0, 0, MNIST_SIDE, MNIST_SIDE)
     found: list[tuple[DigitCrop, ...]] = [(DigitCrop(gray, box),)]
+    if not options.split_touching:  # classify(): one digit, and this is the per-image path
+        return Prepared((NumberCandidate(box, (Candidate(box, tuple(found)),)),), mnist_form=True)
     ys, xs = np.nonzero(gray > 64)
     width, height = int(np.ptp(xs)) + 1, int(np.ptp(ys)) + 1
-    if options.split_touching and width > 1.1 * height:  # "10" in 28×28: maybe two digits
+    if width > 1.1 * height:  # "10" in 28×28: maybe two digits
         tight = gray[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
         for cuts in segmentations((tight > 64).astype(np.uint8), height)[1:]:
             bounds = (0, *cuts, width)
