@@ -148,7 +148,13 @@ def _first_line(error: BaseException) -> str:
 
 
 def _not_installed(error: BaseException, top_module: str) -> bool:
-    return isinstance(error, ModuleNotFoundError) and (error.name or "").split(".")[0] == top_module
+    """The import failed because the package is absent (not because it is broken)."""
+    name = getattr(error, "name", None) or ""
+    if isinstance(error, ModuleNotFoundError) and name.split(".")[0] == top_module:
+        return True
+    return str(error).startswith(
+        (f"No module named '{top_module}'", f"No module named '{top_module}.")
+    )
 
 
 def missing_backend_message(
