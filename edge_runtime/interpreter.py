@@ -155,6 +155,10 @@ class TFLiteModel:
                 f"{self.source} is not a TFLite model: expected identifier 'TFL3' at byte 4, "
                 f"got {content[4:8]!r}"
             )
+        try:  # the structure first, in Python: some backends crash on a cut file
+            self.file: ModelFile = read_model_file(content)
+        except ModelLoadError as e:
+            raise ModelLoadError(f"{self.source} is corrupt or truncated: {e}") from e
         interpreter_class, self.backend = load_interpreter_class(backend)
         try:
             with captured_native_stderr():  # "Created TensorFlow Lite XNNPACK delegate" etc.
@@ -186,7 +190,6 @@ class TFLiteModel:
             )
         self._batch_size = self.input.shape[0]
         self._resizable = True
-        self.file: ModelFile = read_model_file(content)
         self.metadata: ModelMetadata = read_metadata(self.file)
         self._output_shift = float(self.output.zero_point) if self.output.quantized else 0.0
         self._output_scale = self.output.scale if self.output.quantized else 1.0

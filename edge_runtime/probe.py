@@ -57,10 +57,10 @@ class ContractOptions:
 
 @functools.lru_cache(maxsize=1)
 def reference_digits() -> tuple[np.ndarray, np.ndarray]:
-    """The bundled reference digits: uint8 ``(100, 28, 28)`` MNIST form and their labels."""
+    """The bundled reference digits: uint8 ``(1000, 28, 28)`` MNIST form and their labels."""
     path = resources.files("edge_runtime") / "models" / REFERENCE_FILE
     with path.open("rb") as handle, np.load(handle) as data:
-        return data["images"].copy(), data["labels"].astype(np.int64)
+        return data["images"].copy(), data["labels"].astype(np.intp)  # intp: bincount on 32-bit ARM
 
 
 #: ``predict(contract, pixels)`` → probabilities ``(N, 10)``.

@@ -226,6 +226,7 @@ def _read(content: bytes) -> ModelFile:
         for out in op.scalars(2, "i"):
             producers[int(out)] = (name, inputs)
     buffers = model.tables(4)
+    _check_buffers_fit(buffers, len(content))
     metadata = {}
     for entry in model.tables(6):
         index = int(entry.scalar(1, "I", 0))
@@ -243,6 +244,23 @@ def _read(content: bytes) -> ModelFile:
         metadata=metadata,
         associated_files=_appended_zip(content),
     )
+
+
+def _check_buffers_fit(buffers: list[_Table], size: int) -> None:
+    """Every weight buffer must lie inside the file: a cut file fails here, not in C++.
+
+    Some interpreters (tflite-runtime 2.14 on 32-bit ARM) crash the process on a
+    model whose buffers run past the end of the file instead of raising.
+    """
+    for number, buffer in enumerate(buffers):
+        start, length = buffer._vector(0)
+        offset, external = int(buffer.scalar(1, "Q", 0)), int(buffer.scalar(2, "Q", 0))
+        if offset > 1:  # models over 2 GB keep weights after the FlatBuffer, by offset
+            start, length = offset, external
+        if start + length > size:
+            raise ValueError(
+                f"buffer {number} needs bytes up to {start + length}, the file has {size}"
+            )
 
 
 def _tensor(table: _Table) -> TensorSpec:
