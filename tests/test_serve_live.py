@@ -75,7 +75,9 @@ def test_video_as_the_camera(tmp_path, clip) -> None:
             time.sleep(0.1)
         assert seen == labels
         assert latest["status"] == "live" and latest["frame"] > 10
-        assert 3 < latest["fps"] < 15  # paced at the video's 10 FPS, not as fast as possible
+        # paced at the video's 10 FPS, not as fast as possible (a lower bound would only
+        # measure the machine: under qemu on 32-bit ARM the loop reads ~2 FPS)
+        assert 0 < latest["fps"] < 15
         assert latest["process_ms"] > 0
         assert set(latest["reading"]) == set(reading_json(NumberReading()))  # --json's schema
         # the rest keeps working while the live loop runs
