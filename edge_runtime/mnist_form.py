@@ -54,6 +54,19 @@ def center_by_mass(digit: np.ndarray) -> np.ndarray:
     return cv2.warpAffine(canvas, matrix, (MNIST_SIDE, MNIST_SIDE), flags=cv2.INTER_LINEAR)
 
 
+def ink_strength(ink: np.ndarray, region: np.ndarray) -> np.ndarray:
+    """Ink strength inside ``region`` (a mask), stretched so a typical stroke is full white.
+
+    ``ink`` is float ink strength (white-on-black), ``region`` a ``uint8`` mask of the
+    digit's pixels; the result, ``uint8`` of the same shape, is what
+    :func:`normalize_digit` takes for a digit found in a photo (and for training parity).
+    """
+    strokes = ink[region > 0]
+    full = float(np.percentile(strokes, 90)) if strokes.size else 255.0
+    near = cv2.dilate(region, np.ones((3, 3), np.uint8)) > 0
+    return np.where(near, np.clip(ink * (255.0 / max(full, 1.0)), 0, 255), 0).astype(np.uint8)
+
+
 def normalize_digit(
     crop: np.ndarray, *, target_stroke_ratio: float = TARGET_STROKE_RATIO
 ) -> np.ndarray:

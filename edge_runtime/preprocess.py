@@ -48,6 +48,7 @@ from edge_runtime.lines import group_lines, union_box
 from edge_runtime.mnist_form import (
     TARGET_STROKE_RATIO,
     center_by_mass,
+    ink_strength,
     normalize_digit,
     stroke_width,
 )
@@ -216,20 +217,12 @@ def _zoomed_view(gray: np.ndarray, view: _View, blobs: list[Blob], scale: Scale,
     return _View(_resized(gray[y0:y1, x0:x1], zoom), zoom, (x0, y0))
 
 
-def _strength(ink: np.ndarray, region: np.ndarray) -> np.ndarray:
-    """Ink strength inside ``region`` (a mask), stretched so a typical stroke is full white."""
-    strokes = ink[region > 0]
-    full = float(np.percentile(strokes, 90)) if strokes.size else 255.0
-    near = cv2.dilate(region, np.ones((3, 3), np.uint8)) > 0
-    return np.where(near, np.clip(ink * (255.0 / max(full, 1.0)), 0, 255), 0).astype(np.uint8)
-
-
 def _candidate(
     blob: Blob, labels: np.ndarray, ink: np.ndarray, view: _View, typical_width, options
 ) -> Candidate:
     box = blob.box
     own = np.isin(labels[box.y : box.bottom, box.x : box.right], blob.labels).astype(np.uint8)
-    strength = _strength(ink[box.y : box.bottom, box.x : box.right].astype(np.float32), own)
+    strength = ink_strength(ink[box.y : box.bottom, box.x : box.right].astype(np.float32), own)
     ratio = options.target_stroke_ratio
     whole = (
         DigitCrop(normalize_digit(strength, target_stroke_ratio=ratio), view.to_original(box)),

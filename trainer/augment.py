@@ -201,14 +201,13 @@ def normalise_like_runtime(image: np.ndarray) -> np.ndarray:
     unchanged.
     """
     from edge_runtime.ink import ink_mask
-    from edge_runtime.mnist_form import normalize_digit
+    from edge_runtime.mnist_form import ink_strength, normalize_digit
     from edge_runtime.preprocess import DEFAULT_OPTIONS
-    from edge_runtime.preprocess import _strength as runtime_strength
 
     mask = ink_mask(image, DEFAULT_OPTIONS.min_contrast)
     if mask is None or not mask.any():
         return image
-    strength = runtime_strength(image.astype(np.float32), (mask > 0).astype(np.uint8))
+    strength = ink_strength(image.astype(np.float32), (mask > 0).astype(np.uint8))
     return normalize_digit(strength, target_stroke_ratio=DEFAULT_OPTIONS.target_stroke_ratio)
 
 
