@@ -73,7 +73,10 @@ def serving(*args: str) -> Iterator[tuple[int, int]]:
 
 def rss_mb(pid: int) -> float:
     status = Path(f"/proc/{pid}/status").read_text()
-    return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024
+    match = re.search(r"VmRSS:\s+(\d+)", status)
+    if match is None:
+        raise RuntimeError(f"no VmRSS line in /proc/{pid}/status")
+    return int(match.group(1)) / 1024
 
 
 def cpu_seconds(pid: int) -> float:
@@ -150,7 +153,7 @@ def live_view(frames: list[np.ndarray], seconds: float = 10.0) -> dict[str, Any]
 
     with tempfile.TemporaryDirectory() as folder:
         path = str(Path(folder) / "clip.avi")
-        writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*"MJPG"), 120, (640, 480))
+        writer = cv2.VideoWriter(path, cv2.VideoWriter.fourcc(*"MJPG"), 120, (640, 480))
         for frame in frames:
             writer.write(frame)
         writer.release()

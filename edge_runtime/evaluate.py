@@ -148,7 +148,8 @@ def evaluate(
     """Read every item with ``classifier.inspect``; a bad file is a failed row, not a crash."""
     from edge_runtime.overlay import model_view
 
-    results, tiles = [], []
+    results: list[ImageResult] = []
+    tiles: list[np.ndarray] = []
     for item in items:
         try:
             image = load_image(item.source)
