@@ -1,8 +1,10 @@
-"""Integrity of the real development set in tests/data/real (images + PROVENANCE.csv).
+"""Integrity of the real image sets: tests/data/real (development) and tests/data/holdout.
 
-These tests check the set itself, not the product's accuracy on it: every listed file exists and
-decodes, the label in each name matches the CSV, provenance is complete, licences are ones that
-allow redistribution, and the set stays small. Needs neither TensorFlow nor MNIST.
+These tests check the sets themselves, not the product's accuracy on them: every listed file
+exists and decodes, the label in each name matches the CSV, provenance is complete, licences are
+ones that allow redistribution, and each set stays small. The held-out set must stay independent
+of the development set: no repository and no image appears in both. Needs neither TensorFlow nor
+MNIST.
 """
 
 from __future__ import annotations
@@ -15,8 +17,12 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-REAL_DIR = Path(__file__).resolve().parent / "data" / "real"
-PROVENANCE = REAL_DIR / "PROVENANCE.csv"
+DATA_DIR = Path(__file__).resolve().parent / "data"
+# set name -> (folder, size limit in bytes)
+SETS = {
+    "real": (DATA_DIR / "real", 5 * 1024 * 1024),
+    "holdout": (DATA_DIR / "holdout", int(2.5 * 1024 * 1024)),
+}
 COLUMNS = ["file", "label", "kind", "repo", "commit", "path", "licence", "notes"]
 # SPDX identifiers of licences that allow redistributing the images with attribution.
 ALLOWED_LICENCES = {
@@ -33,40 +39,50 @@ ALLOWED_LICENCES = {
     "0BSD",
 }
 KINDS = {"phone-photo", "scan", "webcam", "screen-drawing", "camera-photo"}
-MAX_TOTAL_BYTES = 5 * 1024 * 1024
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
 
 
-def _rows() -> list[dict[str, str]]:
-    with PROVENANCE.open(newline="", encoding="utf-8") as fh:
+def _rows(folder: Path) -> list[dict[str, str]]:
+    with (folder / "PROVENANCE.csv").open(newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
         assert reader.fieldnames == COLUMNS
         return list(reader)
 
 
-ROWS = _rows()
+ROWS = {name: _rows(folder) for name, (folder, _) in SETS.items()}
+ALL_ROWS = [(name, row) for name, rows in ROWS.items() for row in rows]
 
 
-def test_set_is_not_empty_and_names_are_unique():
-    names = [row["file"] for row in ROWS]
+def _digest(name: str, row: dict[str, str]) -> str:
+    return hashlib.sha256((SETS[name][0] / row["file"]).read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_set_is_not_empty_and_names_are_unique(name):
+    names = [row["file"] for row in ROWS[name]]
     assert len(names) >= 20
     assert len(set(names)) == len(names)
 
 
-def test_no_image_is_listed_twice_under_another_name():
-    digests = [hashlib.sha256((REAL_DIR / row["file"]).read_bytes()).hexdigest() for row in ROWS]
+@pytest.mark.parametrize("name", SETS)
+def test_no_image_is_listed_twice_under_another_name(name):
+    digests = [_digest(name, row) for row in ROWS[name]]
     assert len(set(digests)) == len(digests)
 
 
-def test_every_image_in_the_folder_is_listed():
-    on_disk = {p.name for p in REAL_DIR.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES}
-    listed = {row["file"] for row in ROWS}
+@pytest.mark.parametrize("name", SETS)
+def test_every_image_in_the_folder_is_listed(name):
+    folder = SETS[name][0]
+    on_disk = {p.name for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES}
+    listed = {row["file"] for row in ROWS[name]}
     assert on_disk == listed
 
 
-@pytest.mark.parametrize("row", ROWS, ids=[row["file"] for row in ROWS])
-def test_row_is_complete_and_image_decodes(row):
-    path = REAL_DIR / row["file"]
+@pytest.mark.parametrize(
+    ("name", "row"), ALL_ROWS, ids=[f"{name}/{row['file']}" for name, row in ALL_ROWS]
+)
+def test_row_is_complete_and_image_decodes(name, row):
+    path = SETS[name][0] / row["file"]
     assert path.is_file(), f"{row['file']} listed but missing"
     with Image.open(path) as image:
         image.load()  # decodes every pixel: truncated files fail here
@@ -84,6 +100,20 @@ def test_row_is_complete_and_image_decodes(row):
     assert row["path"] and not row["path"].startswith("/")
 
 
-def test_total_size_stays_small():
-    total = sum(p.stat().st_size for p in REAL_DIR.iterdir() if p.is_file())
-    assert total < MAX_TOTAL_BYTES, f"real set is {total} bytes"
+@pytest.mark.parametrize("name", SETS)
+def test_total_size_stays_small(name):
+    folder, limit = SETS[name]
+    total = sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
+    assert total < limit, f"{name} set is {total} bytes"
+
+
+def test_held_out_set_shares_no_repository_with_the_development_set():
+    shared = {row["repo"].lower() for row in ROWS["real"]} & {
+        row["repo"].lower() for row in ROWS["holdout"]
+    }
+    assert not shared, f"held-out images come from development repositories: {sorted(shared)}"
+
+
+def test_held_out_set_shares_no_image_with_the_development_set():
+    real = {_digest("real", row) for row in ROWS["real"]}
+    assert not [row["file"] for row in ROWS["holdout"] if _digest("holdout", row) in real]
