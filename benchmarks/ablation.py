@@ -4,7 +4,10 @@
 (``model.keras`` + ``metrics.json`` from ``digits-train``), converts the model
 to float32 TFLite and reads the real development set (``tests/data/real``)
 with the runtime's :class:`~edge_runtime.DigitClassifier` (see
-:mod:`benchmarks.realset` for how it is scored).
+:mod:`benchmarks.realset` for how it is scored). A run folder that also holds
+``digits-convert --quantize int8 --out RUN``'s files gets int8 columns too:
+the int8 MNIST accuracy from its ``convert_report.json`` and the int8 file's
+reading of the real set.
 """
 
 from __future__ import annotations
@@ -37,6 +40,9 @@ class AblationRow:
     real_classified_digits: int
     real_numbers: float
     real_number_count: int
+    int8_mnist: float | None = None
+    int8_real_digits: float | None = None
+    int8_real_numbers: float | None = None
 
 
 def float32_tflite(run_dir: Path) -> Path:
@@ -54,6 +60,23 @@ def float32_tflite(run_dir: Path) -> Path:
             target, embed_metadata(raw, contract_of(raw, CONVERTER_PIXELS), provenance)
         )
     return target
+
+
+def _int8_columns(run_dir: Path, real: tuple[Labelled, ...]) -> dict[str, float]:
+    """int8 MNIST accuracy (from digits-convert's report) and real-set reading, if converted."""
+    report_path, model = run_dir / "convert_report.json", run_dir / "digits_int8.tflite"
+    if not (report_path.is_file() and model.is_file()):
+        return {}
+    report = json.loads(report_path.read_text())
+    int8 = [r for r in report["results"] if r["format"] == "int8" and r.get("validation")]
+    if not int8:
+        return {}
+    score = score_model(model, real)
+    return {
+        "int8_mnist": float(int8[0]["validation"]["accuracy"]),
+        "int8_real_digits": score.character_accuracy,
+        "int8_real_numbers": score.number_accuracy,
+    }
 
 
 def ablation_row(run_dir: Path, real: tuple[Labelled, ...]) -> AblationRow:
@@ -77,22 +100,30 @@ def ablation_row(run_dir: Path, real: tuple[Labelled, ...]) -> AblationRow:
         real_classified_digits=score.digits_scored,
         real_numbers=score.number_accuracy,
         real_number_count=score.numbers,
+        **_int8_columns(run_dir, real),
     )
+
+
+def _percent(value: float | None, digits: int) -> str:
+    return "-" if value is None else f"{value:.{digits}%}"
 
 
 def markdown(rows: list[AblationRow]) -> str:
     """The ablation table in Markdown."""
     lines = [
         "| run | recipe | architecture | epochs | train s | MNIST test "
-        "| real digits (OCR) | real digits, count right | real numbers exact |",
-        "|---|---|---|---:|---:|---:|---:|---:|---:|",
+        "| real digits (OCR) | real digits, count right | real numbers exact "
+        "| int8 MNIST | int8 real OCR | int8 real exact |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(
             f"| {r.run} | `{r.recipe}` | {r.architecture} | {r.epochs} | {r.train_seconds:.0f} "
             f"| {r.mnist_test:.2%} | {r.real_digits:.1%} of {r.real_digits_written} "
             f"| {r.real_classified:.1%} of {r.real_classified_digits} "
-            f"| {r.real_numbers:.1%} of {r.real_number_count} |"
+            f"| {r.real_numbers:.1%} of {r.real_number_count} "
+            f"| {_percent(r.int8_mnist, 2)} | {_percent(r.int8_real_digits, 1)} "
+            f"| {_percent(r.int8_real_numbers, 1)} |"
         )
     return "\n".join(lines) + "\n"
 

@@ -233,3 +233,23 @@ def test_ablation_row_reads_a_trained_run_and_the_real_set(small_model) -> None:
     assert row.architecture == "784-100-10" and row.real_digits_written >= 100
     assert 0.3 < row.real_digits <= 1 and 0.3 < row.real_classified <= 1
     assert f"| {row.mnist_test:.2%} |" in markdown([row])
+
+
+@pytest.mark.tf
+def test_ablation_adds_int8_columns_for_a_converted_run(small_model, converted, tmp_path) -> None:
+    import shutil
+
+    from benchmarks.ablation import ablation_row, markdown
+    from benchmarks.realset import load_real_set
+
+    conversions, report = converted
+    run = tmp_path / "run"
+    shutil.copytree(small_model.parent, run)
+    bare = ablation_row(run, load_real_set(REAL_DIR))
+    assert bare.int8_mnist is None and "| - | - | - |" in markdown([bare])
+    for name in ("digits_int8.tflite", "convert_report.json"):
+        shutil.copy(conversions / name, run / name)
+    row = ablation_row(run, load_real_set(REAL_DIR))
+    assert row.int8_mnist == report.result("int8").validation.accuracy
+    assert row.int8_real_digits is not None and abs(row.int8_real_digits - row.real_digits) < 0.05
+    assert f"| {row.int8_mnist:.2%} |" in markdown([row])

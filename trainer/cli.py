@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -22,7 +23,7 @@ from edge_runtime.clikit import (
 from edge_runtime.fileio import check_output_dir
 from trainer.augment import RECIPES
 from trainer.data import load_mnist
-from trainer.models import ACTIVATIONS, PRESETS, parse_hidden
+from trainer.models import ACTIVATIONS, PRECISIONS, PRESETS, parse_hidden
 from trainer.tfenv import DEFAULT_SEED, quiet_tensorflow
 from trainer.training import TrainOptions, train
 
@@ -64,6 +65,15 @@ def _hidden(
 )
 @float_option("--dropout", None, "Dropout after each hidden layer.", min=0.0, max=0.9)
 @choice_option("--activation", ACTIVATIONS, None, "Hidden-layer activation.")
+@int_option(
+    "--branches", None, "Parallel dense stacks averaged in one model [preset's].", min=1, max=8
+)
+@float_option(
+    "--label-smoothing", None, "Share of each target spread over all classes.", min=0.0, max=0.5
+)
+@choice_option(
+    "--precision", PRECISIONS, None, "Training arithmetic (the saved model is float32) [preset's]."
+)
 @int_option("--epochs", None, "Maximum epochs [preset's default].", min=1)
 @int_option("--batch-size", None, "Batch size [preset's default].", min=1)
 @click.option(
@@ -97,6 +107,9 @@ def main(
     hidden: tuple[int, ...] | None,
     dropout: float | None,
     activation: str | None,
+    branches: int | None,
+    label_smoothing: float | None,
+    precision: str | None,
     epochs: int | None,
     batch_size: int | None,
     augment: bool | None,
@@ -120,7 +133,14 @@ def main(
     quiet_tensorflow()
     with user_errors():
         check_output_dir(out_dir)
-        spec = PRESETS[preset].with_overrides(hidden=hidden, dropout=dropout, activation=activation)
+        spec = PRESETS[preset].with_overrides(
+            hidden=hidden, dropout=dropout, activation=activation, branches=branches
+        )
+        spec = replace(
+            spec,
+            label_smoothing=spec.label_smoothing if label_smoothing is None else label_smoothing,
+            precision=precision or spec.precision,
+        )
         data = load_mnist(
             data_dir, download=not no_download, progress=download_progress(not as_json)
         )

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "gelu", "elu", "selu", "swish")
 INPUT_SCALINGS = ("unit", "none", "standard")
+PRECISIONS = ("float32", "mixed_bfloat16")
 # MNIST training-set pixel mean and standard deviation (0-255 scale), for "standard" scaling.
 MNIST_MEAN = 33.318
 MNIST_STD = 78.567
@@ -55,6 +56,15 @@ class ModelSpec:
     """``unit`` (÷255), ``none`` (raw 0-255 into the first layer) or ``standard`` (z-score)."""
     conv: tuple[int, ...] = ()
     """Filters of each 3×3 conv + 2×2 max-pool block before the dense layers (empty: dense)."""
+    branches: int = 1
+    """Parallel dense stacks on the same input, their probabilities averaged inside the one
+    model: an ensemble in one file. Each branch is trained on its own loss (see
+    :func:`build_training_model`), so the branches stay independent members."""
+    label_smoothing: float = 0.0
+    """Share of each one-hot target spread evenly over the 10 classes."""
+    precision: str = "float32"
+    """``mixed_bfloat16`` trains with bfloat16 matmuls (float32 weights); the saved model is
+    rebuilt in float32, so conversion and the runtime see a plain float32 model."""
     description: str = ""
 
     def with_overrides(
@@ -63,6 +73,7 @@ class ModelSpec:
         hidden: tuple[int, ...] | None = None,
         dropout: float | None = None,
         activation: str | None = None,
+        branches: int | None = None,
     ) -> ModelSpec:
         """A copy with the given architecture fields replaced; named ``custom`` if any changed."""
         changes: dict[str, object] = {}
@@ -72,6 +83,8 @@ class ModelSpec:
             changes["dropout"] = dropout
         if activation is not None:
             changes["activation"] = activation
+        if branches is not None and branches != self.branches:
+            changes["branches"] = branches
         if not changes:
             return self
         return replace(self, name="custom", **changes)  # type: ignore[arg-type]
@@ -201,9 +214,10 @@ def parse_hidden(text: str) -> tuple[int, ...]:
 
 def build_model(spec: ModelSpec) -> keras.Model:
     """Build the uncompiled Keras model for ``spec`` (input: raw 0-255 pixels, 28×28)."""
-    import keras
-    from keras import layers
+    return build_training_model(spec)[1]
 
+
+def _check(spec: ModelSpec) -> None:
     if spec.activation not in ACTIVATIONS:
         raise TrainingError(f"activation must be one of {ACTIVATIONS}, got {spec.activation!r}")
     if not 0.0 <= spec.dropout < 1.0:
@@ -212,6 +226,26 @@ def build_model(spec: ModelSpec) -> keras.Model:
         raise TrainingError(
             f"input scaling must be one of {INPUT_SCALINGS}, got {spec.input_scaling!r}"
         )
+    if spec.branches < 1:
+        raise TrainingError(f"branches must be at least 1, got {spec.branches}")
+    if not 0.0 <= spec.label_smoothing < 1.0:
+        raise TrainingError(f"label smoothing must be in [0, 1), got {spec.label_smoothing}")
+    if spec.precision not in PRECISIONS:
+        raise TrainingError(f"precision must be one of {PRECISIONS}, got {spec.precision!r}")
+
+
+def build_training_model(spec: ModelSpec) -> tuple[keras.Model, keras.Model]:
+    """``(model to fit, model to save)`` for ``spec``, sharing their layers.
+
+    With one branch both are the same model. With ``K`` branches the saved model
+    outputs the average of the branches' probabilities, ``(N, 10)``; the model to
+    fit outputs every branch's, ``(N, K, 10)``, for a loss per branch
+    (:func:`trainer.objectives.cross_entropy`).
+    """
+    import keras
+    from keras import layers
+
+    _check(spec)
     inputs = keras.Input(shape=(IMAGE_SIDE, IMAGE_SIDE), dtype="float32", name="pixels")
     x = inputs
     if spec.input_scaling == "unit":
@@ -226,15 +260,40 @@ def build_model(spec: ModelSpec) -> keras.Model:
             )(x)
             x = layers.MaxPooling2D(2, name=f"pool_{index}")(x)
     x = layers.Flatten(name="flatten")(x)
+    if spec.branches == 1:
+        outputs = _dense_stack(spec, x, "")
+        model = keras.Model(inputs, outputs, name=f"digits_{spec.name.replace('-', '_')}")
+        return model, model
+    branch_outputs = [_dense_stack(spec, x, f"b{b}_") for b in range(1, spec.branches + 1)]
+    averaged = layers.Average(name="probabilities", dtype="float32")(branch_outputs)
+    model = keras.Model(inputs, averaged, name=f"digits_{spec.name.replace('-', '_')}")
+    stacked = layers.Concatenate(axis=1, name="branch_probabilities", dtype="float32")(
+        [
+            layers.Reshape((1, NUM_CLASSES), name=f"b{b}_row")(output)
+            for b, output in enumerate(branch_outputs, start=1)
+        ]
+    )
+    return keras.Model(inputs, stacked, name=f"{model.name}_training"), model
+
+
+def _dense_stack(spec: ModelSpec, x: keras.KerasTensor, prefix: str) -> keras.KerasTensor:
+    """The hidden layers and the 10-way output of one branch (layer names start with prefix)."""
+    from keras import layers
+
     for index, units in enumerate(spec.hidden, start=1):
         if spec.batch_norm:
             # Bias is redundant before batch norm; the converter folds BN into the dense layer.
-            x = layers.Dense(units, use_bias=False, name=f"dense_{index}")(x)
-            x = layers.BatchNormalization(name=f"batch_norm_{index}")(x)
-            x = layers.Activation(spec.activation, name=f"{spec.activation}_{index}")(x)
+            x = layers.Dense(units, use_bias=False, name=f"{prefix}dense_{index}")(x)
+            x = layers.BatchNormalization(name=f"{prefix}batch_norm_{index}")(x)
+            x = layers.Activation(spec.activation, name=f"{prefix}{spec.activation}_{index}")(x)
         else:
-            x = layers.Dense(units, activation=spec.activation, name=f"dense_{index}")(x)
+            x = layers.Dense(units, activation=spec.activation, name=f"{prefix}dense_{index}")(x)
         if spec.dropout > 0:
-            x = layers.Dropout(spec.dropout, name=f"dropout_{index}")(x)
-    outputs = layers.Dense(NUM_CLASSES, activation=spec.output_activation, name="probabilities")(x)
-    return keras.Model(inputs, outputs, name=f"digits_{spec.name.replace('-', '_')}")
+            x = layers.Dropout(spec.dropout, name=f"{prefix}dropout_{index}")(x)
+    # float32 output even when training in mixed precision (a stable softmax and loss).
+    return layers.Dense(
+        NUM_CLASSES,
+        activation=spec.output_activation,
+        name=f"{prefix}probabilities",
+        dtype="float32",
+    )(x)

@@ -19,7 +19,8 @@ from trainer.augment import augment_batch, batch_rng, recipe
 from trainer.errors import TrainingError
 from trainer.metrics import accuracy, confusion_matrix, per_class_scores
 from trainer.mnist_files import MnistData, MnistSplit
-from trainer.models import ModelSpec, build_model
+from trainer.models import ModelSpec, build_model, build_training_model
+from trainer.objectives import cross_entropy, ensemble_accuracy
 from trainer.plots import write_training_plots
 from trainer.tfenv import DEFAULT_SEED, import_tensorflow
 
@@ -158,8 +159,38 @@ def _early_stopping(keras: Any, patience: int, planned_epochs: int) -> Any:
             super().on_train_end(logs)
 
     return RestoreBestWhenStopped(
-        monitor="val_accuracy", patience=patience, restore_best_weights=True
+        monitor="val_accuracy", mode="max", patience=patience, restore_best_weights=True
     )
+
+
+class _precision:
+    """Build (and so train) under a Keras dtype policy, restoring the previous one after."""
+
+    def __init__(self, keras: Any, policy: str) -> None:
+        self.keras, self.policy = keras, policy
+
+    def __enter__(self) -> None:
+        self.previous = self.keras.mixed_precision.global_policy()
+        self.keras.mixed_precision.set_global_policy(self.policy)
+
+    def __exit__(self, *exc: object) -> None:
+        self.keras.mixed_precision.set_global_policy(self.previous)
+
+
+def _as_float32(keras: Any, spec: ModelSpec, trained: Any) -> Any:
+    """The same model built in float32 with the trained weights (mixed-precision weights are
+    float32 already), so what is saved, converted and evaluated is a plain float32 model."""
+    with _precision(keras, "float32"):
+        model = build_model(spec)
+    model.set_weights(trained.get_weights())
+    return model
+
+
+def _cross_entropy(probabilities: np.ndarray, labels: np.ndarray) -> float:
+    """Mean cross-entropy as Keras computes it (rows normalised to sum 1, clipped at 1e-7)."""
+    rows = probabilities / probabilities.sum(axis=1, keepdims=True)
+    picked = np.clip(rows[np.arange(len(labels)), labels], 1e-7, 1.0)
+    return float(-np.log(picked).mean())
 
 
 def library_versions() -> dict[str, str]:
@@ -194,7 +225,9 @@ def train(data: MnistData, options: TrainOptions) -> TrainResult:
     fit_split, val_split = split_train_validation(
         train_split, options.validation_fraction, options.seed
     )
-    model = build_model(options.spec)
+    spec = options.spec
+    with _precision(keras, spec.precision):
+        fit_model, model = build_training_model(spec)
     steps_per_epoch = -(-len(fit_split) // options.batch_size)
     total_steps = steps_per_epoch * options.epochs
     warmup_steps = min(steps_per_epoch * options.spec.warmup_epochs, total_steps // 4)
@@ -208,14 +241,15 @@ def train(data: MnistData, options: TrainOptions) -> TrainResult:
             warmup_target=options.spec.learning_rate if warmup_steps else None,
             warmup_steps=warmup_steps,
         )
-    model.compile(
+    plain = spec.branches == 1 and spec.label_smoothing == 0
+    fit_model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=schedule),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
+        loss="sparse_categorical_crossentropy" if plain else cross_entropy(spec.label_smoothing),
+        metrics=["accuracy" if plain else ensemble_accuracy()],
     )
     stop_early = _early_stopping(keras, options.effective_patience, options.epochs)
     started = time.perf_counter()
-    history = model.fit(
+    history = fit_model.fit(
         _training_batches(fit_split, options),
         epochs=options.epochs,
         validation_data=(val_split.images.astype(np.float32), val_split.labels),
@@ -224,10 +258,12 @@ def train(data: MnistData, options: TrainOptions) -> TrainResult:
         verbose=options.keras_verbose,
     )
     train_seconds = time.perf_counter() - started
+    if spec.precision != "float32":
+        model = _as_float32(keras, spec, model)
 
     test_images = data.test.images.astype(np.float32)
-    test_loss, _ = model.evaluate(test_images, data.test.labels, verbose=0)
     probabilities = model.predict(test_images, batch_size=1024, verbose=0)
+    test_loss = _cross_entropy(probabilities, data.test.labels)
     predicted = probabilities.argmax(axis=1)
     matrix = confusion_matrix(predicted, data.test.labels)
     test_accuracy = round(accuracy(predicted, data.test.labels), 6)
