@@ -57,15 +57,59 @@ def to_gray(image: np.ndarray) -> np.ndarray:
     )
 
 
+def _median_tails(gray: np.ndarray) -> bool | None:
+    """Polarity from how far pixels stray from their local median, or None when unsure.
+
+    On a small (≤128 px) copy each pixel is compared with the median of its
+    11×11 neighbourhood, which is the paper wherever ink is sparse and which
+    follows a shadow's or the page's edge instead of responding to it. Thin
+    ink makes a one-sided tail of strong differences (dark ink: below the
+    median); paper texture and noise make both tails alike. Small writing in
+    a big frame, where the morphology of :func:`ink_is_dark` sees only
+    noise, is decided here. Strokes wider than the neighbourhood (a bold
+    digit filling the image) make the paper between them the tail instead;
+    the answer is then kept only if the image's overall median (mostly
+    paper) lies on the paper side of the tail.
+    """
+    scale = min(1.0, 128 / max(gray.shape))
+    small = (
+        gray
+        if scale == 1.0
+        else cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    )
+    if min(small.shape) < 11:
+        return None
+    difference = small.astype(np.int16) - cv2.medianBlur(small, 11)
+    spread = np.abs(difference)
+    noise = 6 * 1.4826 * float(np.median(spread)) + 6  # a robust 6 sigma, at least 6 levels
+    beyond = spread - noise
+    darker = (difference < 0) & (beyond > 0)
+    lighter = (difference > 0) & (beyond > 0)
+    dark_sum, light_sum = float(beyond[darker].sum()), float(beyond[lighter].sum())
+    if dark_sum + 1 >= 4 * (light_sum + 1):
+        dark, tail = True, darker
+    elif light_sum + 1 >= 4 * (dark_sum + 1):
+        dark, tail = False, lighter
+    else:
+        return None
+    gap = float(np.median(small)) - float(np.median(small[tail]))
+    return dark if (gap if dark else -gap) > noise / 2 else None
+
+
 def ink_is_dark(gray: np.ndarray) -> bool:
     """True for dark ink on a light background.
 
-    Ink is thin and strong against what surrounds it: a black-hat (dark thin
+    Three tests, the first that is sure decides: the one-sided tail of
+    differences from the local median (:func:`_median_tails`); then ink is
+    thin and strong against what surrounds it: a black-hat (dark thin
     detail) and a top-hat (light thin detail) of a small copy of the image
-    are compared at their strongest (99th percentile). Unlike comparing
-    the median with the extremes, this holds when a cast shadow covers most
-    of the page, under uneven light, and when the digit touches every edge.
+    are compared at their strongest (99th percentile) — this holds when a
+    cast shadow covers most of the page and when the digit touches every
+    edge; last, the median against the extremes.
     """
+    tails = _median_tails(gray)
+    if tails is not None:
+        return tails
     scale = min(1.0, 256 / max(gray.shape))
     small = (
         gray

@@ -1,0 +1,54 @@
+"""Ink polarity and ink separation (``edge_runtime.pixels``, ``edge_runtime.ink``) on real photos
+from ``tests/data/real`` and on synthetic pages with one hard property each."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from benchmarks.synthetic import hard_set
+from edge_runtime.image_io import load_image
+from edge_runtime.pixels import ink_is_dark, to_gray
+
+REAL = Path(__file__).parent / "data" / "real"
+
+
+def _small_writing(seed: int, dark: bool = True) -> np.ndarray:
+    """A blotchy 1600×1200 page with a number written 30 px tall: strokes are 1/50 of the frame."""
+    rng = np.random.default_rng(seed)
+    blotches = cv2.resize(rng.normal(0, 8, (32, 42)), (1600, 1200), interpolation=cv2.INTER_CUBIC)
+    page = 215 + blotches + rng.normal(0, 4, (1200, 1600))
+    ink = np.zeros((1200, 1600), np.uint8)
+    cv2.putText(ink, "7112", (300, 1000), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 255, 2, cv2.LINE_AA)
+    page -= 0.6 * page * ink / 255.0
+    page = np.clip(page, 0, 255).astype(np.uint8)
+    return page if dark else 255 - page
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_small_writing_in_a_big_blotchy_frame_has_the_right_polarity(seed) -> None:
+    assert ink_is_dark(_small_writing(seed))
+    assert not ink_is_dark(_small_writing(seed, dark=False))
+
+
+@pytest.mark.parametrize(
+    ("name", "dark"),
+    [
+        ("1000_lined-notebook.jpg", True),  # ruled paper, pen
+        ("25413_show-through-page.jpg", True),  # writing from the back shows through
+        ("5_sticky-note-motion-blur.png", True),
+        ("8_edge-touching-marker.png", True),  # bold strokes touching every edge
+        ("0_android-finger-canvas.png", False),  # white finger strokes on a black canvas
+        ("5_thick-brush-canvas.jpg", False),
+    ],
+)
+def test_real_photos_have_the_right_polarity(name, dark) -> None:
+    assert ink_is_dark(to_gray(load_image(REAL / name))) is dark
+
+
+def test_small_writing_pages_are_dark_ink(mnist) -> None:
+    pages = hard_set(mnist.test.images, mnist.test.labels, 30, seed=2027, cases=("small",))
+    assert all(ink_is_dark(to_gray(page)) for page, _ in pages)
