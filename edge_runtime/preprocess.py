@@ -91,6 +91,9 @@ class PreprocessOptions:
     """Frames are first read at most this big (speed); boxes are mapped back."""
     min_stroke_px: float = 2.2
     """Writing whose strokes are thinner than this at the working size is re-read zoomed in."""
+    min_height_px: float = 32.0
+    """Writing shorter than this at the working size is re-read zoomed in (so a digit is drawn
+    into the model's 20-px box from at least this many pixels, not enlarged from a smudge)."""
     max_zoom_pixels: int = 2_500_000
     """Upper bound on the pixels of that zoomed re-read (time and memory stay bounded)."""
     min_contrast: int = MIN_CONTRAST
@@ -201,8 +204,11 @@ def _working_view(gray: np.ndarray, options: PreprocessOptions) -> _View:
 
 
 def _zoomed_view(gray: np.ndarray, view: _View, blobs: list[Blob], scale: Scale, options) -> _View:
-    """Re-read the region of the writing at a zoom that gives its strokes ~3 px (bounded)."""
-    if view.scale >= 1.0 or scale.stroke >= options.min_stroke_px:
+    """Re-read the region of the writing at a zoom that gives its strokes ~3 px and its digits
+    ``min_height_px`` (never above the original's resolution; pixels bounded)."""
+    if view.scale >= 1.0:
+        return view
+    if scale.stroke >= options.min_stroke_px and scale.height >= options.min_height_px:
         return view
     digitish = [b for b in blobs if b.box.height >= 0.4 * scale.height] or blobs
     region = union_box([view.to_original(b.box) for b in digitish])
@@ -210,7 +216,8 @@ def _zoomed_view(gray: np.ndarray, view: _View, blobs: list[Blob], scale: Scale,
     x0, y0 = max(0, region.x - pad), max(0, region.y - pad)
     x1 = min(gray.shape[1], region.right + pad)
     y1 = min(gray.shape[0], region.bottom + pad)
-    zoom = min(1.0, view.scale * 3.0 / max(scale.stroke, 0.5))
+    wanted = max(3.0 / max(scale.stroke, 0.5), options.min_height_px / max(scale.height, 1.0))
+    zoom = min(1.0, view.scale * wanted)
     zoom = min(zoom, (options.max_zoom_pixels / max(1, (x1 - x0) * (y1 - y0))) ** 0.5)
     if zoom <= view.scale * 1.2:
         return view

@@ -32,8 +32,8 @@ def _exact(classifier, pairs) -> float:
     ("cases", "floor"),
     [
         ((), 0.85),
-        (("shadow",), 0.75),
-        (("small",), 0.6),
+        (("shadow",), 0.8),
+        (("small",), 0.85),
         (("marks",), 0.6),
         (("touching",), 0.65),
         (("pencil",), 0.8),
