@@ -40,12 +40,9 @@ from edge_runtime.preprocess import (
 )
 from edge_runtime.probe import ContractOptions
 from edge_runtime.results import Box, NumberReading, Prediction, Rejected
+from edge_runtime.split import best_path
 
 BUNDLED_MODEL = BUNDLED_FORMAT.file_name
-WIDE_PENALTY = 2.0
-"""Log-score penalty per unit of aspect ratio above 1 for reading a blob as ONE digit."""
-PIECE_PENALTY = 0.5
-"""Log-score penalty per extra piece, so a confident single digit is not split for nothing."""
 
 
 @dataclass(frozen=True)
@@ -258,8 +255,7 @@ class DigitClassifier:
             crop
             for number in prepared.numbers
             for candidate in number.candidates
-            for option in candidate.segmentations
-            for crop in option
+            for crop in candidate.crops
         ]
         predictions = iter(
             self._predictions(np.stack([c.pixels for c in crops]), [c.box for c in crops])
@@ -274,23 +270,17 @@ class DigitClassifier:
         numbers = tuple(reading for reading, _ in read)
         return Inspection(numbers[0], numbers, read[0][1], prepared.rejected)
 
+    @staticmethod
     def _choose(
-        self, candidate: Candidate, predictions
+        candidate: Candidate, predictions
     ) -> tuple[tuple[DigitCrop, ...], list[Prediction]]:
-        """The segmentation of ``candidate`` the model reads best (joint log-confidence)."""
-        best: tuple[tuple[DigitCrop, ...], list[Prediction]] = ((), [])
-        best_score = -math.inf
-        aspect = candidate.aspect
-        for option in candidate.segmentations:
-            preds = [next(predictions) for _ in option]
-            logs = [math.log(max(p.confidence, 1e-6)) for p in preds]
-            if len(option) == 1:
-                score = logs[0] - WIDE_PENALTY * max(0.0, aspect - 1.0)
-            else:
-                score = sum(logs) / len(logs) - PIECE_PENALTY * (len(option) - 1)
-            if score > best_score:
-                best, best_score = (option, preds), score
-        return best
+        """The chain of pieces across ``candidate`` the model reads best (joint log-confidence)."""
+        preds = [next(predictions) for _ in candidate.crops]
+        if len(preds) == 1:
+            return candidate.crops, preds
+        logs = [math.log(max(p.confidence, 1e-6)) for p in preds]
+        chain = best_path(candidate.nodes, candidate.pieces, logs)
+        return tuple(candidate.crops[i] for i in chain), [preds[i] for i in chain]
 
     def close(self) -> None:
         """Release the interpreter (also happens when the object is garbage-collected)."""

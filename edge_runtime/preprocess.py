@@ -20,7 +20,6 @@ components measured, non-digits rejected with reasons
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -55,7 +54,7 @@ from edge_runtime.mnist_form import (
 from edge_runtime.opencv import cv2
 from edge_runtime.pixels import MIN_CONTRAST, MNIST_SIDE, ink_is_dark, is_mnist_like, to_gray
 from edge_runtime.results import Box
-from edge_runtime.split import SPLIT_ASPECT, needs_split, segmentations
+from edge_runtime.split import SPLIT_ASPECT, Lattice, Piece, lattice, needs_split
 
 __all__ = [
     "DEFAULT_OPTIONS",
@@ -129,16 +128,22 @@ class DigitCrop:
 
 @dataclass(frozen=True)
 class Candidate:
-    """One blob of ink: ``segmentations[0]`` reads it as one digit, the others as several."""
+    """One blob of ink: ``crops[0]`` reads it as one digit; the others are pieces of it.
+
+    ``pieces[i]`` says where ``crops[i]`` lies in the blob's lattice of cuts
+    (:mod:`edge_runtime.split`); the classifier reads every crop and keeps the
+    chain of pieces across the blob it reads best.
+    """
 
     box: Box
-    segmentations: tuple[tuple[DigitCrop, ...], ...]
-    aspect: float = 1.0
-    """Width / height of its ink (the model weighs a wide blob read as one digit)."""
+    crops: tuple[DigitCrop, ...]
+    pieces: tuple[Piece, ...]
+    nodes: int = 2
+    """Nodes of the lattice: its left and right edges and the cuts between them."""
 
     @property
     def whole(self) -> DigitCrop:
-        return self.segmentations[0][0]
+        return self.crops[0]
 
 
 @dataclass(frozen=True)
@@ -224,6 +229,22 @@ def _zoomed_view(gray: np.ndarray, view: _View, blobs: list[Blob], scale: Scale,
     return _View(_resized(gray[y0:y1, x0:x1], zoom), zoom, (x0, y0))
 
 
+def _whole(box: Box, crop: DigitCrop) -> Candidate:
+    return Candidate(box, (crop,), (Piece(0, 1, (0, 0, box.width, box.height), 0.0),))
+
+
+def _pieces(found: Lattice, strength: np.ndarray, place, ratio: float) -> Candidate:
+    """A candidate whose crops are the lattice's pieces of ``strength`` (ink of the blob)."""
+    crops = []
+    for piece in found.pieces:
+        x0, y0, x1, y1 = piece.box
+        whole = piece.start == 0 and piece.end == found.nodes - 1
+        part = strength if whole else np.where(found.region(piece), strength, 0)
+        pixels = normalize_digit(part[y0:y1, x0:x1], target_stroke_ratio=ratio)
+        crops.append(DigitCrop(pixels, place(Box(x0, y0, x1 - x0, y1 - y0))))
+    return Candidate(crops[0].box, tuple(crops), found.pieces, found.nodes)
+
+
 def _candidate(
     blob: Blob, labels: np.ndarray, ink: np.ndarray, view: _View, typical_width, options
 ) -> Candidate:
@@ -231,45 +252,33 @@ def _candidate(
     own = np.isin(labels[box.y : box.bottom, box.x : box.right], blob.labels).astype(np.uint8)
     strength = ink_strength(ink[box.y : box.bottom, box.x : box.right].astype(np.float32), own)
     ratio = options.target_stroke_ratio
-    whole = (
-        DigitCrop(normalize_digit(strength, target_stroke_ratio=ratio), view.to_original(box)),
-    )
-    options_found = [whole]
-    if options.split_touching and needs_split(box.width, box.height, typical_width):
-        for cuts in segmentations(own, box.height)[1:]:
-            bounds = (0, *cuts, box.width)
-            pieces = []
-            for a, b in itertools.pairwise(bounds):
-                part = strength[:, a:b]
-                rows = np.flatnonzero(part.any(axis=1))
-                if rows.size == 0:
-                    break
-                piece_box = Box(box.x + a, box.y + int(rows[0]), b - a, int(rows[-1] - rows[0] + 1))
-                pixels = normalize_digit(part, target_stroke_ratio=ratio)
-                pieces.append(DigitCrop(pixels, view.to_original(piece_box)))
-            else:
-                options_found.append(tuple(pieces))
-    return Candidate(view.to_original(box), tuple(options_found), box.width / max(1, box.height))
+    if not (options.split_touching and needs_split(box.width, box.height, typical_width)):
+        crop = DigitCrop(
+            normalize_digit(strength, target_stroke_ratio=ratio), view.to_original(box)
+        )
+        return _whole(view.to_original(box), crop)
+
+    def place(piece: Box) -> Box:
+        return view.to_original(Box(box.x + piece.x, box.y + piece.y, piece.width, piece.height))
+
+    return _pieces(lattice(own, typical_width), strength, place, ratio)
 
 
 def _mnist_prepared(gray: np.ndarray, options: PreprocessOptions) -> Prepared:
     box = Box(0, 0, MNIST_SIDE, MNIST_SIDE)
-    found: list[tuple[DigitCrop, ...]] = [(DigitCrop(gray, box),)]
-    if not options.split_touching:  # classify(): one digit, and this is the per-image path
-        return Prepared((NumberCandidate(box, (Candidate(box, tuple(found)),)),), mnist_form=True)
-    ys, xs = np.nonzero(gray > 64)
-    width, height = int(np.ptp(xs)) + 1, int(np.ptp(ys)) + 1
-    if width > 1.1 * height:  # "10" in 28×28: maybe two digits
-        tight = gray[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
-        for cuts in segmentations((tight > 64).astype(np.uint8), height)[1:]:
-            bounds = (0, *cuts, width)
-            found.append(
-                tuple(
-                    DigitCrop(normalize_digit(tight[:, a:b]), box)
-                    for a, b in itertools.pairwise(bounds)
-                )
+    candidate = _whole(box, DigitCrop(gray, box))
+    if options.split_touching:  # classify() skips this: one digit, the per-image path
+        ys, xs = np.nonzero(gray > 64)
+        width, height = int(np.ptp(xs)) + 1, int(np.ptp(ys)) + 1
+        if width > 1.1 * height:  # "10" in 28×28: maybe two digits
+            tight = gray[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+            split = _pieces(
+                lattice((tight > 64).astype(np.uint8)),
+                tight,
+                lambda _: box,
+                options.target_stroke_ratio,
             )
-    candidate = Candidate(box, tuple(found), width / max(1, height))
+            candidate = replace(split, box=box, crops=(DigitCrop(gray, box), *split.crops[1:]))
     return Prepared((NumberCandidate(box, (candidate,)),), mnist_form=True)
 
 

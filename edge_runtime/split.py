@@ -1,27 +1,56 @@
-"""Touching digits: candidate cuts for a blob too wide to be one digit (a bounded search).
+"""Touching digits: a lattice of candidate cuts through a wide blob, read best by the model.
 
-Candidate cut columns are the minima of the blob's vertical ink profile
-(where strokes are thinnest — the touching point of "10" or "00"); a
-segmentation is a choice of ``n - 1`` of them whose pieces are not too
-narrow. The classifier, not this module, picks the segmentation whose pieces
-it reads with the best joint confidence (see ``DigitClassifier``). The search
-is bounded: at most ``MAX_PIECES`` pieces, ``MAX_CUTS`` candidate columns and
-``MAX_SEGMENTATIONS`` segmentations per blob, whatever the input.
+A blob too wide for one digit gets candidate cut *paths* (one x per row, so a
+cut may slant or bend around a stroke):
+
+* straight cuts, vertical or slanted, through the columns where a line at
+  that angle crosses the least ink (the touching point of "10" or "00");
+* seam cuts: the path from top to bottom that crosses the least ink within a
+  band around such a column (a drop-fall that may go either way round a loop);
+* the same at evenly spaced columns, for digits pressed together with no
+  thin point between them.
+
+Cuts sorted left to right are the nodes of a lattice; every stretch of ink
+between two nodes that could be one digit is a :class:`Piece`. The classifier
+reads every piece once and :func:`best_path` picks the chain of pieces, from
+the blob's left edge to its right edge, with the best joint score (sum of the
+pieces' log-confidences minus each piece's shape penalty): one dynamic
+programme, not a search over combinations. Bounded whatever the input: at
+most ``MAX_CUTS`` cut paths and ``MAX_PIECES`` pieces per blob.
 """
 
 from __future__ import annotations
 
-from itertools import combinations, pairwise
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from edge_runtime.opencv import cv2
 
-MAX_PIECES = 5
-MAX_CUTS = 8
-MAX_SEGMENTATIONS = 24
+MAX_CUTS = 12
+"""Cut paths per blob (the lattice's inner nodes)."""
+MAX_PIECES = 60
+"""Pieces (lattice edges) read by the model per blob, the whole blob included."""
 SPLIT_ASPECT = 1.05
 """Blobs wider than this × their height (or than 1.5 × the line's digits) may be several digits."""
+DIGIT_ASPECT = 0.62
+"""Typical width / height of a handwritten digit (MNIST's median, "1" excluded)."""
+SLOPES = (-0.3, -0.15, 0.0, 0.15, 0.3)
+"""Slants (x per y) of straight cuts."""
+WIDE_PENALTY = 2.0
+"""Score penalty per unit of width / height above 1 for a piece read as one digit."""
+PIECE_PENALTY = 0.5
+"""Score penalty per piece, so a confident single digit is not split for nothing."""
+FRAGMENT_PENALTY = 1.5
+"""Score penalty per unit of missing height below 0.6 × the blob's (a bar cut off a 5 or 7)."""
+WIDE_FROM = 0.8
+"""Width / height above which a piece is penalised as too wide for one digit."""
+CROSSING_PENALTY = 0.3
+"""Score penalty per stroke a cut goes through beyond the first (a cut through a loop)."""
+INK_PENALTY = 0.4
+"""Score penalty per stroke width of ink on a cut's path (cuts at thin touching points win)."""
 
 
 def needs_split(width: int, height: int, typical_width: float | None) -> bool:
@@ -31,53 +60,222 @@ def needs_split(width: int, height: int, typical_width: float | None) -> bool:
     return typical_width is not None and width > 1.5 * typical_width
 
 
-def cut_candidates(mask: np.ndarray, min_piece: int) -> list[int]:
-    """Columns where a vertical cut crosses little ink, best first (at most ``MAX_CUTS``)."""
-    profile = np.count_nonzero(mask, axis=0).astype(np.float32)
-    width = profile.size
-    if width < 2 * min_piece:
-        return []
-    smooth = cv2.GaussianBlur(profile.reshape(1, -1), (0, 0), sigmaX=max(1.0, min_piece / 8))[0]
+@dataclass(frozen=True)
+class Piece:
+    """The ink between lattice nodes ``start`` and ``end`` (0 = the blob's left edge)."""
+
+    start: int
+    end: int
+    box: tuple[int, int, int, int]
+    """Its ink's bounds in the blob's mask: x0, y0, x1, y1 (exclusive)."""
+    penalty: float
+    """Shape penalty subtracted from its log-confidence (too wide, too short)."""
+
+
+@dataclass(frozen=True)
+class Lattice:
+    """Cut paths through a blob and the pieces between them."""
+
+    paths: tuple[np.ndarray, ...]
+    """Per-row x of every node, left edge (zeros) and right edge (width) included."""
+    pieces: tuple[Piece, ...]
+    """``pieces[0]`` is the whole blob."""
+    crossings: tuple[tuple[int, float], ...] = ()
+    """Per node: strokes its path cuts through, and ink pixels on it in stroke widths."""
+
+    @property
+    def nodes(self) -> int:
+        return len(self.paths)
+
+    def region(self, piece: Piece) -> np.ndarray:
+        """Boolean mask (the blob's shape) of the pixels between the piece's two paths."""
+        width = int(self.paths[-1][0])
+        columns = np.arange(width)[None, :]
+        left, right = self.paths[piece.start][:, None], self.paths[piece.end][:, None]
+        return (columns >= left) & (columns < right)
+
+
+def penalty(width: int, height: int, blob_height: int) -> float:
+    """Shape penalty of reading ink ``width`` × ``height`` as one digit of a blob this tall."""
+    wide = WIDE_PENALTY * max(0.0, width / max(1, blob_height) - WIDE_FROM)
+    short = FRAGMENT_PENALTY * max(0.0, 0.6 - height / max(1, blob_height))
+    return PIECE_PENALTY + wide + short
+
+
+def cut_penalty(strokes: int, ink: float) -> float:
+    """Score penalty of cutting along a path that crosses ``strokes`` strokes, ``ink`` wide."""
+    return CROSSING_PENALTY * max(0, strokes - 1) + INK_PENALTY * ink
+
+
+def _crossings(mask: np.ndarray, slope: float) -> np.ndarray:
+    """Ink crossed by a straight cut of ``slope`` through each column (at the blob's mid-height)."""
+    height, width = mask.shape
+    shifts = np.round(slope * (np.arange(height) - (height - 1) / 2)).astype(int)
+    pad = int(np.abs(shifts).max(initial=0))
+    padded = np.pad(mask, ((0, 0), (pad, pad)))
+    rows = np.arange(height)[:, None]
+    columns = np.arange(width)[None, :] + pad + shifts[:, None]
+    return padded[rows, columns].sum(axis=0).astype(np.float32)
+
+
+def _straight(column: int, slope: float, height: int, width: int) -> np.ndarray:
+    shifts = np.round(slope * (np.arange(height) - (height - 1) / 2)).astype(int)
+    return np.clip(column + shifts, 0, width).astype(np.int32)
+
+
+def _seam(mask: np.ndarray, column: int, band: int) -> np.ndarray:
+    """The top-to-bottom path within ``column ± band`` crossing the least ink (8-connected)."""
+    height, width = mask.shape
+    x0, x1 = max(0, column - band), min(width, column + band + 1)
+    cost = mask[:, x0:x1].astype(np.float32)
+    # Leaving the centre costs a little, so a path through paper stays near the centre.
+    cost += 0.02 * np.abs(np.arange(x0, x1) - column)[None, :] / max(1, band)
+    total = cost.copy()
+    step = np.zeros(cost.shape, np.int8)
+    left, right = (
+        np.full(cost.shape[1], np.inf, np.float32),
+        np.full(cost.shape[1], np.inf, np.float32),
+    )
+    for y in range(1, height):
+        previous = total[y - 1]
+        left[1:], right[:-1] = previous[:-1] + 0.05, previous[1:] + 0.05
+        best = np.minimum(previous, np.minimum(left, right))
+        step[y] = np.where(best == previous, 0, np.where(best == left, -1, 1))
+        total[y] += best
+    path = np.empty(height, np.int32)
+    x = int(total[-1].argmin())
+    for y in range(height - 1, -1, -1):
+        path[y] = x + x0
+        x += int(step[y, x])
+    return path
+
+
+def _centres(mask: np.ndarray, min_piece: int) -> list[tuple[int, float]]:
+    """Columns where some straight cut crosses little ink, best first, with that cut's slope."""
+    width = mask.shape[1]
+    profiles = np.stack([_crossings(mask, slope) for slope in SLOPES])
+    sigma = max(1.0, min_piece / 8)
+    smooth = cv2.GaussianBlur(profiles, (0, 0), sigmaX=sigma, sigmaY=0.01)
+    best = smooth.min(axis=0)
     inside = np.arange(min_piece, width - min_piece + 1)
     if inside.size == 0:
         return []
-    values = smooth[inside]
+    values = best[inside]
     left = np.r_[np.inf, values[:-1]]
     right = np.r_[values[1:], np.inf]
     minima = inside[(values <= left) & (values <= right)]
-    order = sorted(minima.tolist(), key=lambda c: smooth[c])
-    chosen: list[int] = []
-    for column in order:  # keep well-separated minima only
-        if all(abs(column - c) >= min_piece for c in chosen):
-            chosen.append(column)
-        if len(chosen) == MAX_CUTS:
-            break
+    chosen: list[tuple[int, float]] = []
+    for column in sorted(minima.tolist(), key=lambda c: best[c]):
+        if all(abs(column - c) >= min_piece for c, _ in chosen):
+            chosen.append((column, SLOPES[int(smooth[:, column].argmin())]))
     return chosen
 
 
-def segmentations(mask: np.ndarray, height: int) -> list[tuple[int, ...]]:
-    """Alternative cut sets (column indices, ascending) for a blob mask; ``()`` = one digit.
+def cut_paths(mask: np.ndarray, height: int | None = None) -> list[np.ndarray]:
+    """Candidate cut paths through a blob mask (``uint8`` 0/1), left to right, deduplicated."""
+    rows, width = mask.shape
+    height = height or rows
+    min_piece = max(2, int(0.2 * height))
+    if width < 2 * min_piece:
+        return []
+    centres = _centres(mask, min_piece)
+    digits = max(2, round(width / (DIGIT_ASPECT * height)))
+    budget = min(MAX_CUTS // 2, 2 * digits)
+    even = [round(width * i / digits) for i in range(1, digits)]
+    seeds = [c for c, _ in centres[:budget]]
+    seeds += [e for e in even if all(abs(e - c) >= min_piece / 2 for c in seeds)]
+    paths: list[np.ndarray] = []
+    band = max(2, int(0.25 * height))
+    slopes = dict(centres)
+    for column in seeds:
+        found = [_straight(column, slopes.get(column, 0.0), rows, width), _seam(mask, column, band)]
+        for path in found:
+            if all(np.abs(path - other).mean() >= 2 for other in paths):
+                paths.append(path)
+        if len(paths) >= MAX_CUTS:
+            break
+    return sorted(paths[:MAX_CUTS], key=lambda p: float(p.mean()))
 
-    The number of pieces tried is the blob's width over a typical digit
-    width (0.65 × height), give or take one, within ``MAX_PIECES``.
+
+def _stroke(mask: np.ndarray) -> float:
+    """Mean stroke width of a 0/1 mask: twice its area over its boundary pixels."""
+    boundary = np.count_nonzero(mask != cv2.erode(mask, np.ones((3, 3), np.uint8)))
+    return max(1.0, 2.0 * float(mask.sum()) / max(1, boundary))
+
+
+def _crossed(mask: np.ndarray, path: np.ndarray, stroke: float) -> tuple[int, float]:
+    """Strokes a cut path crosses (ink runs along it) and its ink pixels in stroke widths."""
+    height, width = mask.shape
+    if width == 0 or path.min() >= width or path.max() <= 0:
+        return 0, 0.0
+    on = mask[np.arange(height), np.clip(path, 0, width - 1)].astype(np.int8)
+    runs = int(on[0]) + int(np.count_nonzero(np.diff(on) == 1))
+    return runs, float(on.sum()) / stroke
+
+
+def lattice(mask: np.ndarray, typical_width: float | None = None) -> Lattice:
+    """The blob (``uint8`` 0/1 mask) as a lattice of pieces between candidate cuts.
+
+    Pieces narrower than a fifth of the blob's height, wider than 1.6 ×
+    ``typical_width`` (or 1.3 × the height) or holding little ink are left out.
     """
-    width = mask.shape[1]
-    min_piece = max(2, int(0.25 * height))
-    cuts = cut_candidates(mask, min_piece)
-    estimate = width / max(1.0, 0.65 * height)
-    counts = [n for n in range(2, MAX_PIECES + 1) if abs(n - estimate) <= 1.2]
-    found: list[tuple[int, ...]] = [()]
-    for pieces in counts:
-        even = tuple(round(width * i / pieces) for i in range(1, pieces))
-        if even not in found and all(
-            not cuts or min(abs(e - c) for c in cuts) >= min_piece / 2 for e in even
-        ):
-            found.append(even)  # no ink minimum near the even cuts: digits pressed together
-        for chosen in combinations(sorted(cuts), pieces - 1):
-            bounds = (0, *chosen, width)
-            if min(b - a for a, b in pairwise(bounds)) < min_piece:
+    height, width = mask.shape
+    edges = [np.zeros(height, np.int32), *cut_paths(mask), np.full(height, width, np.int32)]
+    stroke = _stroke(mask)
+    whole = Piece(0, len(edges) - 1, (0, 0, width, height), penalty(width, height, height))
+    found = Lattice(tuple(edges), (whole,), tuple(_crossed(mask, path, stroke) for path in edges))
+    min_piece = max(2, int(0.2 * height))
+    max_piece = max(1.3 * height, 1.6 * typical_width if typical_width else 0.0)
+    area = int(mask.sum())
+    pieces = [whole]
+    columns = np.arange(width)[None, :]
+    for start in range(len(edges) - 1):
+        for end in range(start + 1, len(edges)):
+            if (start, end) == (0, len(edges) - 1):
                 continue
-            found.append(tuple(chosen))
-            if len(found) > MAX_SEGMENTATIONS:
-                return found
-    return found
+            if float((edges[end] - edges[start]).mean()) > max_piece:
+                break
+            inside = (columns >= edges[start][:, None]) & (columns < edges[end][:, None])
+            ink = mask.astype(bool) & inside
+            count = int(ink.sum())
+            if count < 0.05 * area:
+                continue
+            ys, xs = np.nonzero(ink)
+            x0, x1, y0, y1 = int(xs.min()), int(xs.max()) + 1, int(ys.min()), int(ys.max()) + 1
+            if x1 - x0 < min_piece and y1 - y0 < 0.5 * height:
+                continue
+            cost = penalty(x1 - x0, y1 - y0, height)
+            if end < len(edges) - 1:
+                cost += cut_penalty(*found.crossings[end])
+            pieces.append(Piece(start, end, (x0, y0, x1, y1), cost))
+            if len(pieces) >= MAX_PIECES:
+                return Lattice(found.paths, tuple(pieces), found.crossings)
+    return Lattice(found.paths, tuple(pieces), found.crossings)
+
+
+def best_path(nodes: int, pieces: Sequence[Piece], scores: Sequence[float]) -> list[int]:
+    """Indices of the pieces, left to right, whose chain across the blob scores best.
+
+    ``scores[i]`` is the model's log-confidence for ``pieces[i]``; a chain's
+    score is the sum of its pieces' ``score - penalty``. The whole blob
+    (``pieces[0]``) is always a chain, so there is always an answer.
+    """
+    best = [-math.inf] * nodes
+    via: list[int | None] = [None] * nodes
+    best[0] = 0.0
+    order = sorted(range(len(pieces)), key=lambda i: (pieces[i].end, pieces[i].start))
+    for index in order:  # pieces ending further right come later: all their starts are final
+        piece = pieces[index]
+        if best[piece.start] == -math.inf:
+            continue
+        total = best[piece.start] + scores[index] - piece.penalty
+        if total > best[piece.end]:
+            best[piece.end], via[piece.end] = total, index
+    chain, node = [], nodes - 1
+    while node != 0:
+        index = via[node]
+        if index is None:  # unreachable: fall back to the whole blob
+            return [0]
+        chain.append(index)
+        node = pieces[index].start
+    return chain[::-1]

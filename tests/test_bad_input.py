@@ -10,7 +10,7 @@ import pytest
 from edge_runtime.errors import ImageError
 from edge_runtime.mnist_form import normalize_digit
 from edge_runtime.preprocess import NoDigit, Prepared, prepare
-from edge_runtime.split import MAX_SEGMENTATIONS, segmentations
+from edge_runtime.split import MAX_CUTS, MAX_PIECES, lattice
 
 rng = np.random.default_rng(0)
 BAD = {
@@ -54,8 +54,8 @@ def test_wrong_shapes_are_our_errors() -> None:
 def test_segmentation_search_is_bounded() -> None:
     mask = np.zeros((30, 5000), np.uint8)
     mask[:, ::7] = 1  # a very wide comb: many cut candidates
-    found = segmentations(mask, 30)
-    assert found[0] == () and len(found) <= MAX_SEGMENTATIONS + 1
+    found = lattice(mask)
+    assert found.nodes <= MAX_CUTS + 2 and len(found.pieces) <= MAX_PIECES
 
 
 def test_normalize_digit_contract() -> None:

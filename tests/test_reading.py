@@ -113,8 +113,8 @@ def test_prepare_is_typed(mnist) -> None:
     assert isinstance(prepared, Prepared) and prepared.numbers
     for number in prepared.numbers:
         for candidate in number.candidates:
-            assert candidate.segmentations and len(candidate.segmentations[0]) == 1
-            for option in candidate.segmentations:
-                for crop in option:
-                    assert crop.pixels.shape == (28, 28) and crop.pixels.dtype == np.uint8
+            assert len(candidate.crops) == len(candidate.pieces) >= 1
+            assert candidate.pieces[0].start == 0 and candidate.pieces[0].end == candidate.nodes - 1
+            for crop in candidate.crops:
+                assert crop.pixels.shape == (28, 28) and crop.pixels.dtype == np.uint8
     assert isinstance(prepare(np.full((50, 50), 200, np.uint8)), NoDigit)

@@ -1,0 +1,93 @@
+"""Touching digits: cut paths, the lattice of pieces and the best chain (fast tier)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from edge_runtime.split import (
+    MAX_CUTS,
+    MAX_PIECES,
+    SLOPES,
+    Piece,
+    best_path,
+    cut_paths,
+    lattice,
+)
+
+REAL = Path(__file__).parent / "data" / "real"
+
+
+def _piece(start: int, end: int, penalty: float = 0.0) -> Piece:
+    return Piece(start, end, (0, 0, 1, 1), penalty)
+
+
+def test_best_path_takes_the_best_chain_not_the_best_piece() -> None:
+    pieces = [_piece(0, 3), _piece(0, 1), _piece(1, 3), _piece(0, 2), _piece(2, 3)]
+    # The whole reads well (-0.5) but two halves read better together (-0.1 - 0.1).
+    assert best_path(4, pieces, [-0.5, -0.1, -0.1, -0.05, -2.0]) == [1, 2]
+    # Penalties count: the same halves, each penalised, lose to the whole.
+    penalised = [_piece(0, 3), _piece(0, 1, 1.0), _piece(1, 3, 1.0), _piece(0, 2), _piece(2, 3)]
+    assert best_path(4, penalised, [-0.5, -0.1, -0.1, -0.05, -2.0]) == [0]
+
+
+def test_best_path_falls_back_to_the_whole_blob() -> None:
+    # Node 2 is never reached from the left: only the whole blob crosses it all.
+    assert best_path(3, [_piece(0, 2), _piece(1, 2)], [-3.0, 0.0]) == [0]
+
+
+def test_slanted_digits_get_a_slanted_cut_through_paper() -> None:
+    mask = np.zeros((60, 44), np.uint8)
+    for x0 in (4, 22):  # two slanted strokes: every vertical cut between them hits ink
+        cv2.line(mask, (x0 + 14, 2), (x0, 57), 1, 4)
+    cv2.line(mask, (18, 30), (30, 30), 1, 3)  # joined in the middle
+    assert all(mask[:, x].any() for x in range(8, 38))
+    assert (
+        min(_crossed(mask, path) for path in cut_paths(mask)) <= 4
+    )  # only the joining stroke, about its width
+
+
+def _crossed(mask: np.ndarray, path: np.ndarray) -> int:
+    return int(mask[np.arange(mask.shape[0]), np.clip(path, 0, mask.shape[1] - 1)].sum())
+
+
+def test_seam_bends_round_interlocking_strokes() -> None:
+    mask = np.zeros((60, 50), np.uint8)
+    mask[:, 5:10] = mask[50:55, 5:31] = 1  # an "L" whose foot reaches under its neighbour
+    mask[:, 40:45] = mask[5:10, 15:45] = 1  # a mirrored "Γ" whose bar reaches over the "L"
+    mask[28:32, 10:40] = 1  # touching in the middle
+    straight = min(
+        _crossed(mask, np.clip(np.round(x + slope * (np.arange(60) - 29.5)), 0, 50).astype(int))
+        for x in range(12, 38)
+        for slope in SLOPES
+    )
+    assert straight >= 8  # every straight cut also cuts the bar or the foot
+    assert min(_crossed(mask, path) for path in cut_paths(mask)) <= 4  # the bridge only
+
+
+def test_lattice_is_bounded_on_a_comb() -> None:
+    mask = np.zeros((30, 5000), np.uint8)
+    mask[:, ::7] = 1  # a very wide comb: cut candidates everywhere
+    started = time.perf_counter()
+    found = lattice(mask)
+    assert found.nodes <= MAX_CUTS + 2 and len(found.pieces) <= MAX_PIECES
+    assert found.pieces[0].start == 0 and found.pieces[0].end == found.nodes - 1
+    assert time.perf_counter() - started < 20  # a hang would be minutes; not a timing test
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 40), (40, 1), (3, 200)])
+def test_lattice_of_tiny_masks(shape) -> None:
+    found = lattice(np.ones(shape, np.uint8))
+    assert found.pieces[0].start == 0 and best_path(found.nodes, found.pieces[:1], [0.0]) == [0]
+
+
+def test_touching_digits_in_a_real_notebook_photo_are_split() -> None:
+    from edge_runtime import DigitClassifier
+
+    # "386" on lined paper: the 8 and the 6 touch (tests/data/real/PROVENANCE.csv).
+    reading = DigitClassifier().read_number(REAL / "386_lined-notebook.jpg")
+    assert reading.text == "386"
