@@ -20,6 +20,16 @@ from typing import Any
 import cv2
 import numpy as np
 
+#: Every wait in these tests only bounds how long to wait for something to happen, and ends as
+#: soon as it does. Under emulation everything runs tens of times slower (the Raspberry Pi check,
+#: tests/platforms/pi-check, sets DIGITS_TEST_WAIT_SCALE): the bounds grow, the checks do not.
+WAIT_SCALE = float(os.environ.get("DIGITS_TEST_WAIT_SCALE", "1"))
+
+
+def wait_s(seconds: float) -> float:
+    """``seconds`` of waiting, scaled for an emulated machine by ``DIGITS_TEST_WAIT_SCALE``."""
+    return seconds * WAIT_SCALE
+
 
 @dataclass
 class Answer:
@@ -50,7 +60,7 @@ class Client:
         headers: dict[str, str] | None = None,
         timeout: float = 30.0,
     ) -> Answer:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=wait_s(timeout))
         try:
             connection.request(method, path, body=body, headers=headers or {})
             response = connection.getresponse()
@@ -67,7 +77,7 @@ class Client:
         """Send raw bytes on a fresh connection; the first response (head and body) back."""
         import socket
 
-        with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as sock:
+        with socket.create_connection(("127.0.0.1", self.port), timeout=wait_s(timeout)) as sock:
             sock.sendall(data)
             sock.shutdown(socket.SHUT_WR)  # nothing more comes: a short body ends here
             received = b""
@@ -88,10 +98,23 @@ class ServerProcess(Client):
     log: Path | None = None
 
     def rss_kb(self) -> int:
-        """The server's resident memory now (VmRSS, kB)."""
+        """The server's own resident memory now (kB): VmRSS, less the emulator's heap if emulated.
+
+        Under qemu-user (tests/platforms/pi-check) the server's process is the emulator, and its
+        VmRSS counts the emulator's own memory too. qemu 7.2's heap grows by ~170 kB for every
+        thread started and joined, also for a do-nothing Python thread (natively: flat), and the
+        server starts one thread per connection. That heap is the host process's ``[heap]``,
+        which never holds the program's memory (qemu-user emulates the program's ``brk`` in
+        mappings of its own), so it is subtracted; everything the program maps stays counted.
+        """
         assert self.process is not None
-        status = Path(f"/proc/{self.process.pid}/status").read_text()
-        return int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+        proc = Path(f"/proc/{self.process.pid}")
+        status = (proc / "status").read_text()
+        rss = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+        if "qemu-" not in os.path.basename(os.readlink(proc / "exe")):
+            return rss
+        heap = re.search(r"\[heap\]\n(?:.*\n)*?Rss:\s+(\d+) kB", (proc / "smaps").read_text())
+        return rss - (int(heap.group(1)) if heap else 0)
 
 
 @contextlib.contextmanager
@@ -109,6 +132,7 @@ def running_server(
             env=process_env,
         )
     try:
+        timeout = wait_s(timeout)
         deadline = time.monotonic() + timeout
         port = None
         while port is None:

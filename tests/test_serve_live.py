@@ -21,6 +21,7 @@ from tests.serving import (
     reference_digits,
     running_server,
     unplugged_camera_server,
+    wait_s,
 )
 
 REFERENCE = reference_digits()  # 100 real MNIST test digits shipped with the runtime
@@ -35,6 +36,7 @@ def mjpeg_frames(server: Client, count: int, timeout: float = 20.0) -> list[byte
     """The first ``count`` JPEGs of /stream.mjpg."""
     import http.client
 
+    timeout = wait_s(timeout)
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=timeout)
     connection.request("GET", "/stream.mjpg")
     response = connection.getresponse()
@@ -67,7 +69,7 @@ def test_video_as_the_camera(tmp_path, clip) -> None:
         decoded = cv2.imdecode(np.frombuffer(frames[-1], np.uint8), cv2.IMREAD_COLOR)
         assert decoded.shape == (480, 640, 3)
         seen, latest = set(), {}
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + wait_s(20)
         while seen != labels and time.monotonic() < deadline:  # the clip lasts 3 s and loops
             latest = server.request("GET", "/api/latest").json
             if latest["reading"] and latest["reading"]["number"]:
@@ -87,7 +89,7 @@ def test_video_as_the_camera(tmp_path, clip) -> None:
 
 def test_camera_lost_while_the_rest_keeps_working() -> None:
     with unplugged_camera_server(REFERENCE.images[0], good=5) as (client, opened):
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + wait_s(10)
         latest = {}
         while time.monotonic() < deadline:
             latest = client.request("GET", "/api/latest").json
