@@ -145,6 +145,24 @@ def merge_parts(blobs: list[Blob], scale: Scale) -> list[Blob]:
     return sorted(merged, key=lambda b: b.box.x)
 
 
+def page_edges(blobs: list[Blob], image_shape: tuple[int, int]) -> list[Blob]:
+    """Blobs that are the paper's edge (a dark table beyond it) or the photo's frame.
+
+    Such a blob runs along the image's border for most of its length, spans
+    most of the image that way and is thin across it. Found before the
+    writing's scale is known, so it cannot set the ink threshold or the scale.
+    """
+    height, width = image_shape
+    found = []
+    for blob in blobs:
+        box = blob.box
+        long_side, short_side = max(box.width, box.height), min(box.width, box.height)
+        spans = box.width > 0.6 * width or box.height > 0.6 * height
+        if spans and blob.border >= 0.8 * long_side and short_side < 0.25 * long_side:
+            found.append(blob)
+    return found
+
+
 def rejection_reason(blob: Blob, scale: Scale, image_shape: tuple[int, int]) -> str | None:
     """Why ``blob`` is not a digit of writing at ``scale``, or None when it may be one."""
     height, width = image_shape

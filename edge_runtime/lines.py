@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from edge_runtime.components import Blob
-from edge_runtime.results import Box
+from edge_runtime.results import Box, Rejected
 
 MAX_GAP = 1.5
 """Digits of one number are at most this many digit-heights apart (edge to edge)."""
@@ -66,3 +66,39 @@ def group_lines(blobs: Sequence[Blob], max_gap: float = MAX_GAP) -> list[list[Bl
         else:
             best.append(blob)
     return sorted(lines, key=lambda line: -sum(b.area for b in line))
+
+
+def _juts(blob: Blob, others: Sequence[Blob]) -> bool:
+    """True for a thin upright bar reaching well above AND below the digits beside it."""
+    tops = float(np.median([b.box.y for b in others]))
+    bottoms = float(np.median([b.box.bottom for b in others]))
+    height = bottoms - tops
+    box = blob.box
+    return (
+        box.width < 2.5 * blob.stroke + 0.1 * box.height  # one straight stroke, upright
+        and box.y < tops - 0.25 * height
+        and box.bottom > bottoms + 0.25 * height
+    )
+
+
+def frame_sides(line: list[Blob]) -> tuple[list[Blob], list[Rejected]]:
+    """The line without the sides of a box or brackets drawn round it, and those as rejected.
+
+    A side is a thin bar at either end of the line reaching above and below
+    its neighbours by a quarter of their height: a 1 is as tall as its
+    neighbours, the side of a box around them is taller at both ends.
+    """
+    rejected: list[Rejected] = []
+    for _ in range(2):  # at most one side at each end
+        if len(line) < 3:
+            break
+        for end in (0, -1):
+            others = line[1:3] if end == 0 else line[-3:-1]  # its neighbours: lines slant
+            if _juts(line[end], others):
+                blob = line.pop(end)
+                reason = "bar taller than the digits beside it (a box side)"
+                rejected.append(Rejected(blob.box, reason))
+                break
+        else:
+            break
+    return line, rejected

@@ -32,6 +32,7 @@ from edge_runtime.components import (
     find_blobs,
     frame_reason,
     merge_parts,
+    page_edges,
     select_digits,
 )
 from edge_runtime.errors import ImageError
@@ -43,7 +44,7 @@ from edge_runtime.ink import (
     remove_ruled_lines,
     tophat_ink,
 )
-from edge_runtime.lines import group_lines, union_box
+from edge_runtime.lines import frame_sides, group_lines, union_box
 from edge_runtime.mnist_form import (
     TARGET_STROKE_RATIO,
     center_by_mass,
@@ -323,6 +324,27 @@ def _rough_scale(mask: np.ndarray) -> tuple[list[Blob], Scale | None]:
     return blobs, estimate_scale(find_blobs(cleaned, min_area=4)[1]) or scale
 
 
+def _rough(view: _View, dark: bool, options: PreprocessOptions):
+    """The cheap top-hat pass: ink, mask, blobs and scale, or a None mask when nothing stands out.
+
+    The paper's edge (a dark table beyond it) is ink to a top-hat; it is
+    taken out of the mask so that it cannot set the writing's scale.
+    """
+    ink, mask = _mask(view, dark, replace(options, ink="tophat"), None)
+    if mask is None:
+        return ink, None, [], None
+    blobs, scale = _rough_scale(mask)
+    edges = page_edges(blobs, mask.shape)
+    if not edges:
+        return ink, mask, blobs, scale
+    mask = mask.copy()
+    for edge in edges:
+        box = edge.box
+        strip = cv2.dilate(mask[box.y : box.bottom, box.x : box.right], np.ones((5, 5), np.uint8))
+        mask[box.y : box.bottom, box.x : box.right][strip > 0] = 0
+    return (ink, mask, *_rough_scale(mask))
+
+
 def prepare(image: np.ndarray, options: PreprocessOptions = DEFAULT_OPTIONS) -> Prepared | NoDigit:
     """Digits in ``image`` (gray/BGR/BGRA ``uint8``) grouped into numbers, or why there are none."""
     gray = to_gray(image)
@@ -333,20 +355,19 @@ def prepare(image: np.ndarray, options: PreprocessOptions = DEFAULT_OPTIONS) -> 
     if contrast < options.min_contrast:
         return NoDigit(f"no digit: blank image (contrast {contrast} < {options.min_contrast})")
     dark = ink_is_dark(view.gray)
-    rough_ink, rough = _mask(view, dark, replace(options, ink="tophat"), None)
+    rough_ink, rough, rough_blobs, scale = _rough(view, dark, options)
     if rough is None:
         return NoDigit("no digit: nothing stands out from the background")
-    rough_blobs, scale = _rough_scale(rough)
     if scale is None:
         return NoDigit("no digit: no ink found")
     zoomed = _zoomed_view(gray, view, rough_blobs, scale, options)
     if zoomed is not view:
         view = zoomed
         dark = ink_is_dark(view.gray)
-        rough_ink, rough = _mask(view, dark, replace(options, ink="tophat"), None)
+        rough_ink, rough, _, zoomed_scale = _rough(view, dark, options)
         if rough is None:
             return NoDigit("no digit: nothing stands out from the background")
-        scale = _rough_scale(rough)[1] or scale
+        scale = zoomed_scale or scale
     if options.ink == "background":
         ink, mask = _mask(view, dark, options, scale)
     else:
@@ -381,7 +402,9 @@ def prepare(image: np.ndarray, options: PreprocessOptions = DEFAULT_OPTIONS) -> 
     if not kept:
         return NoDigit("no digit: no ink shaped like a digit", rejected_original)
     numbers = []
-    for line in group_lines(kept):
+    for found in group_lines(kept):
+        line, sides = frame_sides(found)
+        rejected_original += tuple(Rejected(view.to_original(r.box), r.reason) for r in sides)
         narrow = [b.box.width for b in line if b.box.width <= SPLIT_ASPECT * b.box.height]
         typical = float(np.median(narrow)) if narrow else None
         candidates = tuple(_candidate(b, labels, ink, view, typical, options) for b in line)

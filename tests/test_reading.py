@@ -118,3 +118,19 @@ def test_prepare_is_typed(mnist) -> None:
             for crop in candidate.crops:
                 assert crop.pixels.shape == (28, 28) and crop.pixels.dtype == np.uint8
     assert isinstance(prepare(np.full((50, 50), 200, np.uint8)), NoDigit)
+
+
+def test_box_sides_round_a_number_are_not_read_as_ones(classifier, mnist) -> None:
+    import cv2
+
+    digits = [_digit(mnist, d) for d in (5, 8, 3)]
+    hits = 0
+    for seed in range(6):
+        page = hard_page(digits, seed=seed, cases=())
+        box = classifier.read_number(page).box
+        assert box is not None
+        pad = box.height // 3
+        for x in (box.x - pad, box.right + pad):  # a box round the number, its corners lost
+            cv2.line(page, (x, box.y - pad), (x, box.bottom + pad), (40, 40, 40), 3)
+        hits += classifier.read_number(page).text == "583"
+    assert hits >= 5
