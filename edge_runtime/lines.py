@@ -68,36 +68,45 @@ def group_lines(blobs: Sequence[Blob], max_gap: float = MAX_GAP) -> list[list[Bl
     return sorted(lines, key=lambda line: -sum(b.area for b in line))
 
 
-def _juts(blob: Blob, others: Sequence[Blob]) -> bool:
-    """True for a thin upright bar reaching well above AND below the digits beside it."""
+def _juts(blob: Blob, others: Sequence[Blob], margin: float) -> bool:
+    """True for a thin upright bar reaching above AND below the digits beside it by ``margin``."""
     tops = float(np.median([b.box.y for b in others]))
     bottoms = float(np.median([b.box.bottom for b in others]))
     height = bottoms - tops
     box = blob.box
     return (
         box.width < 2.5 * blob.stroke + 0.1 * box.height  # one straight stroke, upright
-        and box.y < tops - 0.25 * height
-        and box.bottom > bottoms + 0.25 * height
+        and box.y < tops - margin * height
+        and box.bottom > bottoms + margin * height
     )
+
+
+def _pair(first: Blob, last: Blob) -> bool:
+    """The two ends span the same rows: the left and right sides of one box."""
+    a, b = first.box, last.box
+    return abs(a.y - b.y) + abs(a.bottom - b.bottom) < 0.3 * min(a.height, b.height)
 
 
 def frame_sides(line: list[Blob]) -> tuple[list[Blob], list[Rejected]]:
     """The line without the sides of a box or brackets drawn round it, and those as rejected.
 
     A side is a thin bar at either end of the line reaching above and below
-    its neighbours by a quarter of their height: a 1 is as tall as its
-    neighbours, the side of a box around them is taller at both ends.
+    its neighbours by a quarter of their height (a 1 is as tall as its
+    neighbours), or by a tenth when the bars at both ends span the same rows.
     """
+    reason = "bar taller than the digits beside it (a box side)"
+    if len(line) >= 4 and _pair(line[0], line[-1]):
+        inner = line[1:-1]
+        if _juts(line[0], inner[:2], 0.1) and _juts(line[-1], inner[-2:], 0.1):
+            return inner, [Rejected(line[0].box, reason), Rejected(line[-1].box, reason)]
     rejected: list[Rejected] = []
     for _ in range(2):  # at most one side at each end
         if len(line) < 3:
             break
         for end in (0, -1):
             others = line[1:3] if end == 0 else line[-3:-1]  # its neighbours: lines slant
-            if _juts(line[end], others):
-                blob = line.pop(end)
-                reason = "bar taller than the digits beside it (a box side)"
-                rejected.append(Rejected(blob.box, reason))
+            if _juts(line[end], others, 0.25):
+                rejected.append(Rejected(line.pop(end).box, reason))
                 break
         else:
             break

@@ -41,3 +41,11 @@ def test_ones_and_tall_neighbours_stay() -> None:
     # A 6 with a high loop beside small zeros is wide, not a bar.
     six = [_blob(100, 46, 13, 15), _blob(130, 45, 16, 15), _blob(160, 18, 17, 50)]
     assert frame_sides(list(six)) == (six, [])
+
+
+def test_a_pair_of_sides_needs_to_jut_less_than_one() -> None:
+    digits = [_blob(100 + 40 * i, 50, 28, 40) for i in range(3)]
+    left, right = _blob(80, 43, 3, 54), _blob(225, 44, 3, 53)  # jut ~0.15 of the height
+    kept, rejected = frame_sides([left, *digits, right])
+    assert kept == digits and len(rejected) == 2
+    assert frame_sides([left, *digits]) == ([left, *digits], [])  # alone it may be a 1
