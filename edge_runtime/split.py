@@ -39,9 +39,9 @@ DIGIT_ASPECT = 0.62
 """Typical width / height of a handwritten digit (MNIST's median, "1" excluded)."""
 SLOPES = (-0.3, -0.15, 0.0, 0.15, 0.3)
 """Slants (x per y) of straight cuts."""
-WIDE_PENALTY = 2.0
+WIDE_PENALTY = 1.0
 """Score penalty per unit of width / height above 1 for a piece read as one digit."""
-PIECE_PENALTY = 0.5
+PIECE_PENALTY = 0.3
 """Score penalty per piece, so a confident single digit is not split for nothing."""
 FRAGMENT_PENALTY = 1.5
 """Score penalty per unit of missing height below 0.6 × the blob's (a bar cut off a 5 or 7)."""
@@ -49,7 +49,7 @@ WIDE_FROM = 0.8
 """Width / height above which a piece is penalised as too wide for one digit."""
 CROSSING_PENALTY = 0.3
 """Score penalty per stroke a cut goes through beyond the first (a cut through a loop)."""
-INK_PENALTY = 0.4
+INK_PENALTY = 0.1
 """Score penalty per stroke width of ink on a cut's path (cuts at thin touching points win)."""
 
 
