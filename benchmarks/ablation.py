@@ -85,6 +85,8 @@ def ablation_row(run_dir: Path, real: tuple[Labelled, ...]) -> AblationRow:
     score = score_model(float32_tflite(run_dir), real)
     spec = metrics["architecture"]
     layers = "-".join(str(n) for n in (784, *spec["hidden"], 10))
+    if spec.get("branches", 1) > 1:
+        layers = f"{spec['branches']} × {layers}, averaged"
     if spec.get("conv"):
         layers = "conv" + "-".join(str(n) for n in spec["conv"]) + " + " + layers
     return AblationRow(

@@ -215,5 +215,13 @@ def training_record(model: Path) -> dict[str, object]:
         metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    keys = ("preset", "test_accuracy", "train_seconds", "epochs_run", "seed", "augment")
+    keys = (
+        "preset",
+        "test_accuracy",
+        "train_seconds",
+        "epochs_run",
+        "seed",
+        "augment",
+        "augment_recipe",
+    )
     return {key: metrics.get(key) for key in keys if key in metrics}

@@ -106,3 +106,13 @@ def test_bfloat16_two_branch_run_saves_a_float32_model_that_learns(mnist, tmp_pa
         metrics["test_accuracy"], abs=1e-6
     )
     assert metrics["test_accuracy"] > 0.85
+
+
+def test_best_elastic_is_best_with_elastic_distortions_and_a_full_schedule() -> None:
+    best, elastic = PRESETS["best"], PRESETS["best-elastic"]
+    assert replace(elastic, name="best", augment_recipe=best.augment_recipe, description="") == (
+        replace(best, description="")
+    )
+    assert elastic.augment and elastic.augment_recipe == "elastic"
+    # Early stopping never cuts the cosine schedule short of its annealed end.
+    assert best.patience >= best.epochs and elastic.patience >= elastic.epochs

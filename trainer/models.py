@@ -186,11 +186,29 @@ PRESETS: dict[str, ModelSpec] = {
             batch_norm=True,
             augment=True,
             epochs=60,
-            patience=20,
+            # The cosine schedule sets the length: with patience 20, a run whose validation
+            # accuracy peaked at epoch 39 stopped at 59 and restored those mid-schedule weights.
+            patience=60,
             batch_size=128,
             learning_rate=2e-3,
             warmup_epochs=1,
             description="784-1024-1024-10 ReLU + batch norm + dropout, trained with augmentation",
+        ),
+        ModelSpec(
+            "best-elastic",
+            (1024, 1024),
+            dropout=0.2,
+            batch_norm=True,
+            augment=True,
+            # Elastic distortions on top of the affine jitter (Simard et al. 2003): 99.43% on
+            # MNIST against 99.29-99.33% for 'best'; the real set reads the same (README).
+            augment_recipe="elastic",
+            epochs=60,
+            patience=60,
+            batch_size=128,
+            learning_rate=2e-3,
+            warmup_epochs=1,
+            description="'best' trained with elastic + affine distortions (99.43% on MNIST)",
         ),
     )
 }
