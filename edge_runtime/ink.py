@@ -69,7 +69,9 @@ def ink_mask(
     """
     # The strongest ink after a 5×5 box blur: isolated noise pixels average away, strokes don't.
     peak = int(cv2.blur(ink, (5, 5)).max())
-    if peak < min_contrast:
+    # A faint 2-px pencil line loses half its strength in that blur; a 3×3 median keeps it
+    # (and still removes isolated pixels): either may show that something stands out.
+    if peak < min_contrast and int(cv2.medianBlur(ink, 3).max()) < min_contrast:
         return None
     floor = max(floor_ratio * peak, min_contrast / 2)
     if threshold == "adaptive":

@@ -11,6 +11,7 @@ import pytest
 
 from benchmarks.synthetic import hard_set
 from edge_runtime.image_io import load_image
+from edge_runtime.ink import ink_mask
 from edge_runtime.pixels import ink_is_dark, to_gray
 
 REAL = Path(__file__).parent / "data" / "real"
@@ -52,3 +53,32 @@ def test_real_photos_have_the_right_polarity(name, dark) -> None:
 def test_small_writing_pages_are_dark_ink(mnist) -> None:
     pages = hard_set(mnist.test.images, mnist.test.labels, 30, seed=2027, cases=("small",))
     assert all(ink_is_dark(to_gray(page)) for page, _ in pages)
+
+
+def _faint_line_ink(seed: int, strength: int) -> np.ndarray:
+    """Ink strength (white on black) of paper noise, with a 2-px stroke of ``strength`` levels."""
+    rng = np.random.default_rng(seed)
+    ink = np.clip(rng.normal(4, 3, (240, 320)), 0, 255).astype(np.uint8)
+    if strength:
+        ink[59:61, 100:180] = strength  # a straight 2-px line: no corner to add up
+    return ink
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_faint_thin_pencil_stroke_stands_out_and_noise_does_not(seed) -> None:
+    # A 5x5 blur leaves 2/5 of a 2-px stroke (60 -> ~28 levels, under the 40 needed);
+    # a 3x3 median keeps it.
+    mask = ink_mask(_faint_line_ink(seed, 60), min_contrast=40)
+    assert mask is not None
+    assert mask[60, 140] == 255 and mask[20, 20] == 0
+    assert ink_mask(_faint_line_ink(seed, 0), min_contrast=40) is None
+
+
+def test_a_faint_pencil_digit_is_found(mnist) -> None:
+    from edge_runtime import DigitClassifier
+
+    classifier = DigitClassifier()
+    pairs = hard_set(mnist.test.images, mnist.test.labels, 12, seed=31, cases=("pencil",))
+    singles = [(page, text) for page, text in pairs if len(text) == 1]
+    assert singles  # page 2 of this seed is one faint 5
+    assert all(classifier.read_number(page).text == text for page, text in singles)
