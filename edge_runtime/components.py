@@ -209,6 +209,24 @@ def frame_reason(blob: Blob, blobs: list[Blob]) -> str | None:
     return None
 
 
+def closed(labels: np.ndarray, blob: Blob) -> bool:
+    """True when the blob's ink runs along most of all four sides of its box (a drawn frame).
+
+    An underline joined to the last digit also holds other ink's centres in
+    its box and is hollow, but it has no top side and only one short side.
+    """
+    box = blob.box
+    own = np.isin(labels[box.y : box.bottom, box.x : box.right], blob.labels)
+    band_y, band_x = max(1, box.height // 8), max(1, box.width // 8)
+    sides = (
+        own[:band_y].any(axis=0),
+        own[-band_y:].any(axis=0),
+        own[:, :band_x].any(axis=1),
+        own[:, -band_x:].any(axis=1),
+    )
+    return all(side.mean() > 0.6 for side in sides)
+
+
 def select_digits(
     blobs: list[Blob], scale: Scale, image_shape: tuple[int, int]
 ) -> tuple[list[Blob], list[Rejected]]:

@@ -28,6 +28,7 @@ from edge_runtime.components import (
     Blob,
     Rejected,
     Scale,
+    closed,
     estimate_scale,
     find_blobs,
     frame_reason,
@@ -304,7 +305,11 @@ def _hollow(labels: np.ndarray, blob: Blob) -> bool:
 def _frames(labels: np.ndarray, blobs: list[Blob]) -> list[tuple[Blob, str]]:
     """Boxes drawn around other ink (found before long strokes are cut, while they are whole)."""
     found = [(blob, frame_reason(blob, blobs)) for blob in blobs]
-    return [(b, reason) for b, reason in found if reason is not None and _hollow(labels, b)]
+    return [
+        (b, reason)
+        for b, reason in found
+        if reason is not None and _hollow(labels, b) and closed(labels, b)
+    ]
 
 
 def _rough_scale(mask: np.ndarray) -> tuple[list[Blob], Scale | None]:

@@ -49,3 +49,17 @@ def test_a_pair_of_sides_needs_to_jut_less_than_one() -> None:
     kept, rejected = frame_sides([left, *digits, right])
     assert kept == digits and len(rejected) == 2
     assert frame_sides([left, *digits]) == ([left, *digits], [])  # alone it may be a 1
+
+
+def test_an_underline_joined_to_a_digit_is_no_frame() -> None:
+    from edge_runtime.components import closed
+
+    frame = np.zeros((80, 200), np.uint8)
+    cv2.rectangle(frame, (5, 5), (190, 70), 255, 3)
+    labels, (blob,) = find_blobs(frame, min_area=4)
+    assert closed(labels, blob)
+    underline = np.zeros((80, 200), np.uint8)
+    cv2.line(underline, (5, 70), (190, 70), 255, 3)  # an underline ...
+    cv2.line(underline, (185, 10), (188, 70), 255, 3)  # ... that the last 1 touches
+    labels, (blob,) = find_blobs(underline, min_area=4)
+    assert not closed(labels, blob)
