@@ -8,9 +8,10 @@ reason). The classifier then only predicts: load → prepare → predict.
 Pipeline, all pure numpy/OpenCV: gray → a working copy (≤ ``working_side``)
 → polarity (ink made white) → a cheap top-hat pass that measures the
 writing's stroke width and digit height → when strokes came out thinner than
-~2 px and the original has more pixels, the region of the writing is
-re-read at a zoom that gives them room → ink separated from the paper at the
-writing's scale (see :mod:`edge_runtime.ink`) → ruled lines removed →
+~2 px or digits shorter than ``min_height_px`` and the original has more pixels,
+the region of the writing is re-read at a zoom that gives them room
+(:mod:`edge_runtime.views`) → ink separated from the paper at the writing's scale
+(see :mod:`edge_runtime.ink`) → ruled lines removed →
 components measured, non-digits rejected with reasons
 (:mod:`edge_runtime.components`) → digits grouped into numbers
 (:mod:`edge_runtime.lines`) → blobs too wide for one digit get candidate cuts
@@ -57,6 +58,7 @@ from edge_runtime.opencv import cv2
 from edge_runtime.pixels import MIN_CONTRAST, MNIST_SIDE, ink_is_dark, is_mnist_like, to_gray
 from edge_runtime.results import Box
 from edge_runtime.split import SPLIT_ASPECT, Lattice, Piece, lattice, needs_split
+from edge_runtime.views import View, working_view, zoomed_view
 
 __all__ = [
     "DEFAULT_OPTIONS",
@@ -179,58 +181,6 @@ class NoDigit:
     rejected: tuple[Rejected, ...] = ()
 
 
-@dataclass(frozen=True)
-class _View:
-    """A working copy of (part of) the image and how to map its pixels back to the original."""
-
-    gray: np.ndarray
-    scale: float
-    offset: tuple[int, int] = (0, 0)
-
-    def to_original(self, box: Box) -> Box:
-        x0 = self.offset[0] + int(box.x / self.scale)
-        y0 = self.offset[1] + int(box.y / self.scale)
-        return Box(
-            x0, y0, max(1, round(box.width / self.scale)), max(1, round(box.height / self.scale))
-        )
-
-
-def _resized(gray: np.ndarray, scale: float) -> np.ndarray:
-    if scale == 1.0:
-        return gray
-    size = (max(1, round(gray.shape[1] * scale)), max(1, round(gray.shape[0] * scale)))
-    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
-    return cv2.resize(gray, size, interpolation=interpolation)
-
-
-def _working_view(gray: np.ndarray, options: PreprocessOptions) -> _View:
-    scale = min(1.0, options.working_side / max(gray.shape))
-    if max(gray.shape) * scale < 56:  # tiny scans (16×16, 28×28): upsample so morphology has room
-        scale = 56 / max(gray.shape)
-    return _View(_resized(gray, scale), scale)
-
-
-def _zoomed_view(gray: np.ndarray, view: _View, blobs: list[Blob], scale: Scale, options) -> _View:
-    """Re-read the region of the writing at a zoom that gives its strokes ~3 px and its digits
-    ``min_height_px`` (never above the original's resolution; pixels bounded)."""
-    if view.scale >= 1.0:
-        return view
-    if scale.stroke >= options.min_stroke_px and scale.height >= options.min_height_px:
-        return view
-    digitish = [b for b in blobs if b.box.height >= 0.4 * scale.height] or blobs
-    region = union_box([view.to_original(b.box) for b in digitish])
-    pad = int(scale.height / view.scale)
-    x0, y0 = max(0, region.x - pad), max(0, region.y - pad)
-    x1 = min(gray.shape[1], region.right + pad)
-    y1 = min(gray.shape[0], region.bottom + pad)
-    wanted = max(3.0 / max(scale.stroke, 0.5), options.min_height_px / max(scale.height, 1.0))
-    zoom = min(1.0, view.scale * wanted)
-    zoom = min(zoom, (options.max_zoom_pixels / max(1, (x1 - x0) * (y1 - y0))) ** 0.5)
-    if zoom <= view.scale * 1.2:
-        return view
-    return _View(_resized(gray[y0:y1, x0:x1], zoom), zoom, (x0, y0))
-
-
 def _whole(box: Box, crop: DigitCrop) -> Candidate:
     return Candidate(box, (crop,), (Piece(0, 1, (0, 0, box.width, box.height), 0.0),))
 
@@ -248,7 +198,7 @@ def _pieces(found: Lattice, strength: np.ndarray, place, ratio: float) -> Candid
 
 
 def _candidate(
-    blob: Blob, labels: np.ndarray, ink: np.ndarray, view: _View, typical_width, options
+    blob: Blob, labels: np.ndarray, ink: np.ndarray, view: View, typical_width, options
 ) -> Candidate:
     box = blob.box
     own = np.isin(labels[box.y : box.bottom, box.x : box.right], blob.labels).astype(np.uint8)
@@ -284,7 +234,7 @@ def _mnist_prepared(gray: np.ndarray, options: PreprocessOptions) -> Prepared:
     return Prepared((NumberCandidate(box, (candidate,)),), mnist_form=True)
 
 
-def _mask(view: _View, dark: bool, options: PreprocessOptions, scale: Scale | None):
+def _mask(view: View, dark: bool, options: PreprocessOptions, scale: Scale | None):
     flipped = polarity_flipped(view.gray, dark)
     if options.ink == "background" and scale is not None:
         ink = background_ink(flipped, scale.stroke)
@@ -329,7 +279,7 @@ def _rough_scale(mask: np.ndarray) -> tuple[list[Blob], Scale | None]:
     return blobs, estimate_scale(find_blobs(cleaned, min_area=4)[1]) or scale
 
 
-def _rough(view: _View, dark: bool, options: PreprocessOptions):
+def _rough(view: View, dark: bool, options: PreprocessOptions):
     """The cheap top-hat pass: ink, mask, blobs and scale, or a None mask when nothing stands out.
 
     The paper's edge (a dark table beyond it) is ink to a top-hat; it is
@@ -355,7 +305,7 @@ def prepare(image: np.ndarray, options: PreprocessOptions = DEFAULT_OPTIONS) -> 
     gray = to_gray(image)
     if is_mnist_like(gray, options.min_contrast):
         return _mnist_prepared(gray, options)
-    view = _working_view(gray, options)
+    view = working_view(gray, options.working_side)
     contrast = int(np.ptp(view.gray))
     if contrast < options.min_contrast:
         return NoDigit(f"no digit: blank image (contrast {contrast} < {options.min_contrast})")
@@ -365,7 +315,15 @@ def prepare(image: np.ndarray, options: PreprocessOptions = DEFAULT_OPTIONS) -> 
         return NoDigit("no digit: nothing stands out from the background")
     if scale is None:
         return NoDigit("no digit: no ink found")
-    zoomed = _zoomed_view(gray, view, rough_blobs, scale, options)
+    zoomed = zoomed_view(
+        gray,
+        view,
+        rough_blobs,
+        scale,
+        min_stroke_px=options.min_stroke_px,
+        min_height_px=options.min_height_px,
+        max_zoom_pixels=options.max_zoom_pixels,
+    )
     if zoomed is not view:
         view = zoomed
         dark = ink_is_dark(view.gray)

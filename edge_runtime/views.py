@@ -1,0 +1,81 @@
+"""Working resolution: the copy of a frame that preprocessing reads, and the zoomed re-read.
+
+A :class:`View` is a resized (part of a) gray image plus the mapping of its pixels back to the
+original, so every box the pipeline reports is in the caller's coordinates. Frames are read at a
+bounded working size (speed); when the writing measured there is too thin or too short for the
+model's 20-px box, its region is re-read from the original at a zoom that gives it room.
+Pure numpy/OpenCV; the pixel contract is the one of :mod:`edge_runtime.pixels` (uint8 gray).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from edge_runtime.components import Blob, Scale
+from edge_runtime.lines import union_box
+from edge_runtime.opencv import cv2
+from edge_runtime.results import Box
+
+
+@dataclass(frozen=True)
+class View:
+    """A working copy of (part of) the image and how to map its pixels back to the original."""
+
+    gray: np.ndarray
+    scale: float
+    offset: tuple[int, int] = (0, 0)
+
+    def to_original(self, box: Box) -> Box:
+        x0 = self.offset[0] + int(box.x / self.scale)
+        y0 = self.offset[1] + int(box.y / self.scale)
+        return Box(
+            x0, y0, max(1, round(box.width / self.scale)), max(1, round(box.height / self.scale))
+        )
+
+
+def resized(gray: np.ndarray, scale: float) -> np.ndarray:
+    if scale == 1.0:
+        return gray
+    size = (max(1, round(gray.shape[1] * scale)), max(1, round(gray.shape[0] * scale)))
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+    return cv2.resize(gray, size, interpolation=interpolation)
+
+
+def working_view(gray: np.ndarray, working_side: int) -> View:
+    """The frame at most ``working_side`` pixels on its long side (tiny scans enlarged to 56)."""
+    scale = min(1.0, working_side / max(gray.shape))
+    if max(gray.shape) * scale < 56:  # tiny scans (16×16, 28×28): upsample so morphology has room
+        scale = 56 / max(gray.shape)
+    return View(resized(gray, scale), scale)
+
+
+def zoomed_view(
+    gray: np.ndarray,
+    view: View,
+    blobs: list[Blob],
+    scale: Scale,
+    *,
+    min_stroke_px: float,
+    min_height_px: float,
+    max_zoom_pixels: int,
+) -> View:
+    """Re-read the region of the writing at a zoom that gives its strokes ~3 px and its digits
+    ``min_height_px`` (never above the original's resolution; pixels bounded)."""
+    if view.scale >= 1.0:
+        return view
+    if scale.stroke >= min_stroke_px and scale.height >= min_height_px:
+        return view
+    digitish = [b for b in blobs if b.box.height >= 0.4 * scale.height] or blobs
+    region = union_box([view.to_original(b.box) for b in digitish])
+    pad = int(scale.height / view.scale)
+    x0, y0 = max(0, region.x - pad), max(0, region.y - pad)
+    x1 = min(gray.shape[1], region.right + pad)
+    y1 = min(gray.shape[0], region.bottom + pad)
+    wanted = max(3.0 / max(scale.stroke, 0.5), min_height_px / max(scale.height, 1.0))
+    zoom = min(1.0, view.scale * wanted)
+    zoom = min(zoom, (max_zoom_pixels / max(1, (x1 - x0) * (y1 - y0))) ** 0.5)
+    if zoom <= view.scale * 1.2:
+        return view
+    return View(resized(gray[y0:y1, x0:x1], zoom), zoom, (x0, y0))
