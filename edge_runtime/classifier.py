@@ -44,6 +44,10 @@ from edge_runtime.split import best_path
 
 BUNDLED_MODEL = BUNDLED_FORMAT.file_name
 
+SECOND_LOOK = 0.5
+"""A widened second look (:attr:`DigitCrop.widened`) replaces a 1 when it reads another
+digit with at least this confidence."""
+
 
 @dataclass(frozen=True)
 class Inspection:
@@ -263,12 +267,29 @@ class DigitClassifier:
         read = []
         for number in prepared.numbers:
             chosen = [self._choose(candidate, predictions) for candidate in number.candidates]
-            digits = tuple(p for option, preds in chosen for p in preds)
-            pixels = tuple(c.pixels for option, _ in chosen for c in option)
+            crops = [crop for option, _ in chosen for crop in option]
+            digits, pixels = self._second_look(crops, [p for _, preds in chosen for p in preds])
             read.append((NumberReading(digits, box=number.box), pixels))
         read.sort(key=lambda pair: -_prominence(pair[0]))
         numbers = tuple(reading for reading, _ in read)
         return Inspection(numbers[0], numbers, read[0][1], prepared.rejected)
+
+    def _second_look(
+        self, crops: list[DigitCrop], preds: list[Prediction]
+    ) -> tuple[tuple[Prediction, ...], tuple[np.ndarray, ...]]:
+        """Read the widened copy of every tall crop read as 1; keep it when it reads another digit.
+
+        Returns the predictions and the pixels the model was shown for each digit.
+        """
+        pixels = [crop.pixels for crop in crops]
+        looks = [i for i, p in enumerate(preds) if p.digit == 1 and crops[i].widened is not None]
+        if looks:
+            wide = [crops[i].widened for i in looks]
+            second = self._predictions(np.stack(wide), [preds[i].box for i in looks])
+            for i, look in zip(looks, second, strict=True):
+                if look.digit not in (None, 1) and look.confidence >= SECOND_LOOK:
+                    preds[i], pixels[i] = look, crops[i].widened
+        return tuple(preds), tuple(pixels)
 
     @staticmethod
     def _choose(

@@ -54,6 +54,32 @@ def center_by_mass(digit: np.ndarray) -> np.ndarray:
     return cv2.warpAffine(canvas, matrix, (MNIST_SIDE, MNIST_SIDE), flags=cv2.INTER_LINEAR)
 
 
+def widen(crop: np.ndarray, factor: float) -> np.ndarray:
+    """``crop`` stretched ``factor`` times wider with its strokes kept as thick as they were.
+
+    A second look for a digit much taller than its neighbours (a 7 or 9 that
+    hangs below the line): fitted into MNIST's 20-px box it comes out as thin
+    as a 1, its flag or loop a few pixels wide. Widened by how much taller it
+    is, it is drawn in the proportions its neighbours get. Vertical strokes
+    are eroded back to their width, so a real 1 stays one stroke rather than
+    becoming a bar. Same contract as :func:`normalize_digit`'s ``crop``
+    (white ink on black, ``uint8``); ``factor`` ≤ 1 returns the crop as it is.
+    """
+    array = np.asarray(crop)
+    if factor <= 1.0 or not array.any():
+        return array
+    height, width = array.shape
+    mask = (array >= max(1, int(array.max()) // 2)).astype(np.uint8)
+    thinning = round((factor - 1.0) * stroke_width(mask))  # extra width of a vertical stroke
+    wide = cv2.resize(
+        array, (max(1, round(width * factor)), height), interpolation=cv2.INTER_LINEAR
+    )
+    if thinning < 1:
+        return wide
+    padded = cv2.copyMakeBorder(wide, 0, 0, thinning, thinning, cv2.BORDER_CONSTANT)
+    return cv2.erode(padded, np.ones((1, thinning + 1), np.uint8))
+
+
 def ink_strength(ink: np.ndarray, region: np.ndarray) -> np.ndarray:
     """Ink strength inside ``region`` (a mask), stretched so a typical stroke is full white.
 

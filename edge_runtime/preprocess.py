@@ -53,6 +53,7 @@ from edge_runtime.mnist_form import (
     ink_strength,
     normalize_digit,
     stroke_width,
+    widen,
 )
 from edge_runtime.opencv import cv2
 from edge_runtime.pixels import MIN_CONTRAST, MNIST_SIDE, ink_is_dark, is_mnist_like, to_gray
@@ -79,6 +80,11 @@ __all__ = [
 
 FAINT_FLOOR = 0.4
 """After background estimation, ink is at least this fraction of the strongest stroke."""
+
+TALL = 1.5
+"""A digit this many times taller than the median of its line's others also gets a widened
+second look (:attr:`DigitCrop.widened`); it is widened by that ratio, at most ``MAX_WIDEN``."""
+MAX_WIDEN = 3.0
 
 
 @dataclass(frozen=True)
@@ -128,6 +134,11 @@ class DigitCrop:
 
     pixels: np.ndarray
     box: Box
+    widened: np.ndarray | None = None
+    """For a digit much taller than its neighbours (a 7 or 9 hanging below the line), the same
+    ink widened by how much taller it is (:func:`~edge_runtime.mnist_form.widen`), in MNIST
+    form: fitted into the 20-px box a tall narrow 7 is as thin as a 1. The classifier reads
+    it when ``pixels`` read as 1. None for every other crop."""
 
 
 @dataclass(frozen=True)
@@ -198,15 +209,20 @@ def _pieces(found: Lattice, strength: np.ndarray, place, ratio: float) -> Candid
 
 
 def _candidate(
-    blob: Blob, labels: np.ndarray, ink: np.ndarray, view: View, typical_width, options
+    blob: Blob, labels: np.ndarray, ink: np.ndarray, view: View, typical_width, options, tall
 ) -> Candidate:
+    """``tall``: the blob's height over the median height of its line's other blobs (or 0)."""
     box = blob.box
     own = np.isin(labels[box.y : box.bottom, box.x : box.right], blob.labels).astype(np.uint8)
     strength = ink_strength(ink[box.y : box.bottom, box.x : box.right].astype(np.float32), own)
     ratio = options.target_stroke_ratio
     if not (options.split_touching and needs_split(box.width, box.height, typical_width)):
+        widened = None
+        if tall >= TALL:
+            wide = widen(strength, min(tall, MAX_WIDEN))
+            widened = normalize_digit(wide, target_stroke_ratio=ratio)
         crop = DigitCrop(
-            normalize_digit(strength, target_stroke_ratio=ratio), view.to_original(box)
+            normalize_digit(strength, target_stroke_ratio=ratio), view.to_original(box), widened
         )
         return _whole(view.to_original(box), crop)
 
@@ -214,6 +230,12 @@ def _candidate(
         return view.to_original(Box(box.x + piece.x, box.y + piece.y, piece.width, piece.height))
 
     return _pieces(lattice(own, typical_width), strength, place, ratio)
+
+
+def _tallness(line: list[Blob], index: int) -> float:
+    """Height of ``line[index]`` over the median height of the line's other blobs (0: alone)."""
+    others = [b.box.height for i, b in enumerate(line) if i != index]
+    return line[index].box.height / float(np.median(others)) if others else 0.0
 
 
 def _mnist_prepared(gray: np.ndarray, options: PreprocessOptions) -> Prepared:
@@ -370,6 +392,9 @@ def prepare(image: np.ndarray, options: PreprocessOptions = DEFAULT_OPTIONS) -> 
         rejected_original += tuple(Rejected(view.to_original(r.box), r.reason) for r in sides)
         narrow = [b.box.width for b in line if b.box.width <= SPLIT_ASPECT * b.box.height]
         typical = float(np.median(narrow)) if narrow else None
-        candidates = tuple(_candidate(b, labels, ink, view, typical, options) for b in line)
+        candidates = tuple(
+            _candidate(b, labels, ink, view, typical, options, _tallness(line, i))
+            for i, b in enumerate(line)
+        )
         numbers.append(NumberCandidate(union_box([c.box for c in candidates]), candidates))
     return Prepared(tuple(numbers), rejected_original)

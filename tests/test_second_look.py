@@ -1,0 +1,109 @@
+"""The widened second look at a digit much taller than its neighbours, on real photos.
+
+In some handwriting the 7 and the 9 hang below the line. Fitted into MNIST's 20-px box such a
+digit comes out as thin as a 1, and the model reads it as one. Preprocessing gives every tall
+crop a copy widened by how much taller it is (strokes kept as thick as they were), and the
+classifier reads that copy when the crop reads as 1. Images from ``tests/data/real`` (see its
+PROVENANCE.csv). Needs OpenCV and the bundled model, neither TensorFlow nor MNIST.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("cv2", reason="reading photos needs OpenCV (the 'edge' extra)")
+
+from edge_runtime import DigitClassifier
+from edge_runtime.mnist_form import stroke_width, widen
+from edge_runtime.preprocess import Prepared
+
+REAL = Path(__file__).parent / "data" / "real"
+
+
+@pytest.fixture(scope="module")
+def classifier() -> DigitClassifier:
+    return DigitClassifier()
+
+
+def _crops(classifier: DigitClassifier, name: str):
+    prepared = classifier.prepare(REAL / name)
+    assert isinstance(prepared, Prepared)
+    return [crop for n in prepared.numbers for c in n.candidates for crop in c.crops]
+
+
+def _read_at(classifier: DigitClassifier, name: str, box):
+    """The digit read at ``box`` (in the image's pixels) in the most prominent number."""
+    reading = classifier.read_number(REAL / name)
+    found = [p.digit for p in reading.digits if p.box == box]
+    assert len(found) == 1, f"{name}: no digit read at {box}"
+    return found[0]
+
+
+# (image, the tall digit written there): each was read as 1 before the second look.
+TALL_SEVENS_AND_NINES = [
+    ("0203875687_page3-line4.png", 7),
+    ("13582007037_page4-line4.png", 7),
+    ("354708745_page1-line2.png", 7),
+    ("13808895369_page3-line3.png", 9),
+    ("13924579693_page4-line1.png", 9),
+    ("19674899_page1-line1.png", 9),
+]
+
+
+@pytest.mark.parametrize("name, digit", TALL_SEVENS_AND_NINES)
+def test_a_real_seven_or_nine_hanging_below_the_line_is_not_read_as_one(
+    classifier, name, digit
+) -> None:
+    expected = name.split("_")[0]
+    tall = [crop for crop in _crops(classifier, name) if crop.widened is not None]
+    assert tall, f"{name}: no crop was found taller than its neighbours"
+    reads = [_read_at(classifier, name, crop.box) for crop in tall]
+    assert digit in reads
+    assert 1 not in reads or "1" in expected
+    # The number as a whole is now read as written.
+    assert classifier.read_number(REAL / name).text == expected
+
+
+# Real 1s at least half as tall again as their neighbours: the second look runs and must keep 1.
+TALL_ONES = ["18798354521_page2-line2.png", "510006_page4-line3.png"]
+
+
+@pytest.mark.parametrize("name", TALL_ONES)
+def test_a_real_tall_one_stays_a_one(classifier, name) -> None:
+    tall = [crop for crop in _crops(classifier, name) if crop.widened is not None]
+    assert tall, f"{name}: the 1 should be tall enough for a second look"
+    assert 1 in [_read_at(classifier, name, crop.box) for crop in tall]
+    assert classifier.read_number(REAL / name).text == name.split("_")[0]
+
+
+def test_digits_of_the_line_height_and_lone_digits_get_no_second_look(classifier) -> None:
+    crops = _crops(classifier, "12345_grey-page-a.jpg")
+    assert len(crops) >= 5 and all(crop.widened is None for crop in crops)
+    single = _crops(classifier, "7_thin-pen-canvas.png")
+    assert len(single) == 1 and single[0].widened is None
+
+
+def _bar(height: int, width: int) -> np.ndarray:
+    image = np.zeros((height + 10, width + 10), np.uint8)
+    image[5 : 5 + height, 5 : 5 + width] = 255
+    return image
+
+
+def test_widen_keeps_vertical_strokes_thin_and_stretches_horizontal_ones() -> None:
+    vertical = widen(_bar(60, 6), 3.0)
+    ys, xs = np.nonzero(vertical > 127)
+    assert np.ptp(ys) + 1 == 60 and abs((np.ptp(xs) + 1) - 6) <= 1
+    horizontal = widen(_bar(6, 20), 3.0)
+    ys, xs = np.nonzero(horizontal > 127)
+    assert abs((np.ptp(ys) + 1) - 6) <= 1 and np.ptp(xs) + 1 >= 50
+    assert stroke_width(horizontal > 127) == pytest.approx(stroke_width(_bar(6, 20) > 0), abs=1.0)
+
+
+def test_widen_by_one_or_less_or_of_an_empty_crop_changes_nothing() -> None:
+    bar = _bar(30, 4)
+    assert widen(bar, 1.0) is bar and widen(bar, 0.5) is bar
+    empty = np.zeros((20, 5), np.uint8)
+    assert widen(empty, 2.0) is empty
