@@ -20,6 +20,12 @@ from edge_runtime.pixels import MNIST_DIGIT_SIDE, MNIST_SIDE
 TARGET_STROKE_RATIO = 0.11
 """Stroke width / digit height wanted before scaling (MNIST's is about 0.1-0.15)."""
 
+TALL = 1.5
+"""A digit this many times taller than the median of its line's others gets a widened
+second look (:func:`widened_form`)."""
+MAX_WIDEN = 3.0
+"""The second look widens by the digit's tallness, but never more than this."""
+
 
 def _odd(value: float, minimum: int = 3) -> int:
     size = max(minimum, round(value))
@@ -78,6 +84,20 @@ def widen(crop: np.ndarray, factor: float) -> np.ndarray:
         return wide
     padded = cv2.copyMakeBorder(wide, 0, 0, thinning, thinning, cv2.BORDER_CONSTANT)
     return cv2.erode(padded, np.ones((1, thinning + 1), np.uint8))
+
+
+def widened_form(
+    crop: np.ndarray, tallness: float, target_stroke_ratio: float = TARGET_STROKE_RATIO
+) -> np.ndarray | None:
+    """MNIST form of ``crop`` widened by ``tallness`` (its height over its line's), or None.
+
+    None when the digit is less than :data:`TALL` times as tall as its
+    neighbours (or alone: ``tallness`` 0): it needs no second look.
+    """
+    if tallness < TALL:
+        return None
+    wide = widen(crop, min(tallness, MAX_WIDEN))
+    return normalize_digit(wide, target_stroke_ratio=target_stroke_ratio)
 
 
 def ink_strength(ink: np.ndarray, region: np.ndarray) -> np.ndarray:

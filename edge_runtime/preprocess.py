@@ -53,7 +53,7 @@ from edge_runtime.mnist_form import (
     ink_strength,
     normalize_digit,
     stroke_width,
-    widen,
+    widened_form,
 )
 from edge_runtime.opencv import cv2
 from edge_runtime.pixels import MIN_CONTRAST, MNIST_SIDE, ink_is_dark, is_mnist_like, to_gray
@@ -80,11 +80,6 @@ __all__ = [
 
 FAINT_FLOOR = 0.4
 """After background estimation, ink is at least this fraction of the strongest stroke."""
-
-TALL = 1.5
-"""A digit this many times taller than the median of its line's others also gets a widened
-second look (:attr:`DigitCrop.widened`); it is widened by that ratio, at most ``MAX_WIDEN``."""
-MAX_WIDEN = 3.0
 
 
 @dataclass(frozen=True)
@@ -196,7 +191,9 @@ def _whole(box: Box, crop: DigitCrop) -> Candidate:
     return Candidate(box, (crop,), (Piece(0, 1, (0, 0, box.width, box.height), 0.0),))
 
 
-def _pieces(found: Lattice, strength: np.ndarray, place, ratio: float) -> Candidate:
+def _pieces(
+    found: Lattice, strength: np.ndarray, place, ratio: float, tall: float = 0.0
+) -> Candidate:
     """A candidate whose crops are the lattice's pieces of ``strength`` (ink of the blob)."""
     crops = []
     for piece in found.pieces:
@@ -204,7 +201,8 @@ def _pieces(found: Lattice, strength: np.ndarray, place, ratio: float) -> Candid
         whole = piece.start == 0 and piece.end == found.nodes - 1
         part = strength if whole else np.where(found.region(piece), strength, 0)
         pixels = normalize_digit(part[y0:y1, x0:x1], target_stroke_ratio=ratio)
-        crops.append(DigitCrop(pixels, place(Box(x0, y0, x1 - x0, y1 - y0))))
+        widened = widened_form(part[y0:y1, x0:x1], tall, ratio) if whole else None
+        crops.append(DigitCrop(pixels, place(Box(x0, y0, x1 - x0, y1 - y0)), widened))
     return Candidate(crops[0].box, tuple(crops), found.pieces, found.nodes)
 
 
@@ -217,19 +215,14 @@ def _candidate(
     strength = ink_strength(ink[box.y : box.bottom, box.x : box.right].astype(np.float32), own)
     ratio = options.target_stroke_ratio
     if not (options.split_touching and needs_split(box.width, box.height, typical_width)):
-        widened = None
-        if tall >= TALL:
-            wide = widen(strength, min(tall, MAX_WIDEN))
-            widened = normalize_digit(wide, target_stroke_ratio=ratio)
-        crop = DigitCrop(
-            normalize_digit(strength, target_stroke_ratio=ratio), view.to_original(box), widened
-        )
+        pixels = normalize_digit(strength, target_stroke_ratio=ratio)
+        crop = DigitCrop(pixels, view.to_original(box), widened_form(strength, tall, ratio))
         return _whole(view.to_original(box), crop)
 
     def place(piece: Box) -> Box:
         return view.to_original(Box(box.x + piece.x, box.y + piece.y, piece.width, piece.height))
 
-    return _pieces(lattice(own, typical_width), strength, place, ratio)
+    return _pieces(lattice(own, typical_width), strength, place, ratio, tall)
 
 
 def _tallness(line: list[Blob], index: int) -> float:

@@ -67,6 +67,17 @@ def test_a_real_seven_or_nine_hanging_below_the_line_is_not_read_as_one(
     assert classifier.read_number(REAL / name).text == expected
 
 
+def test_a_tall_seven_offered_for_cutting_also_gets_the_second_look(classifier) -> None:
+    # 4006280887: the last 7 is wide enough to be offered cuts; read whole, it is the 7.
+    name = "4006280887_page3-line2.png"
+    reading = classifier.read_number(REAL / name)
+    assert reading.digits[-1].digit == 7
+    assert any(
+        crop.widened is not None and crop.box == reading.digits[-1].box
+        for crop in _crops(classifier, name)
+    )
+
+
 # Real 1s at least half as tall again as their neighbours: the second look runs and must keep 1.
 TALL_ONES = ["18798354521_page2-line2.png", "510006_page4-line3.png"]
 
