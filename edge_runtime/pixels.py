@@ -71,10 +71,11 @@ def _median_tails(gray: np.ndarray, side: int = TAIL_SIDES[0]) -> bool | None:
     ink makes a one-sided tail of strong differences (dark ink: below the
     median); paper texture and noise make both tails alike. Small writing in
     a big frame, where the morphology of :func:`ink_is_dark` sees only
-    noise, is decided here. Strokes wider than the neighbourhood (a bold
-    digit filling the image) make the paper between them the tail instead;
-    the answer is then kept only if the image's overall median (mostly
-    paper) lies on the paper side of the tail.
+    noise, is decided here. Differences are relative to the local paper's
+    brightness, so the texture of lit and shaded paper has one noise level.
+    Strokes wider than the neighbourhood (a bold digit filling the image)
+    make the paper between them the tail instead; the answer is then kept
+    only if the tail stands out from the paper (:func:`_tail_is_ink`).
     """
     scale = min(1.0, side / max(gray.shape))
     small = (
@@ -84,7 +85,10 @@ def _median_tails(gray: np.ndarray, side: int = TAIL_SIDES[0]) -> bool | None:
     )
     if min(small.shape) < 11:
         return None
-    difference = small.astype(np.int16) - cv2.medianBlur(small, 11)
+    local = cv2.medianBlur(small, 11)
+    # Differences relative to the local paper's brightness: a cast shadow scales the paper's
+    # texture and the ink's contrast alike, so one noise level fits the lit and shaded parts.
+    difference = (small.astype(np.float32) - local) * (128.0 / np.maximum(local, 16.0))
     spread = np.abs(difference)
     noise = 6 * 1.4826 * float(np.median(spread)) + 6  # a robust 6 sigma, at least 6 levels
     beyond = spread - noise
@@ -97,8 +101,36 @@ def _median_tails(gray: np.ndarray, side: int = TAIL_SIDES[0]) -> bool | None:
         dark, tail = False, lighter
     else:
         return None
-    gap = float(np.median(small)) - float(np.median(small[tail]))
-    return dark if (gap if dark else -gap) > noise / 2 else None
+    return dark if _tail_is_ink(small, tail, dark, noise) else None
+
+
+def _relative(paper: np.ndarray | np.float32, pixels: np.ndarray) -> np.ndarray:
+    """How much darker ``pixels`` are than ``paper``, in 1/128ths of the paper's brightness."""
+    paper = np.asarray(paper, np.float32)
+    return (paper - pixels.astype(np.float32)) * (128.0 / np.maximum(paper, 16.0))
+
+
+def _tail_is_ink(small: np.ndarray, tail: np.ndarray, dark: bool, noise: float) -> bool:
+    """The tail is not the colour of the paper: it stands out from the image's median (mostly
+    paper) — else it is the paper between strokes wider than the median's window.
+
+    Dark ink may instead stand out from the paper round it (a region a quarter of the image
+    wide), because a cast shadow over most of the page pulls the global median down to the
+    ink's level. Light ink gets no such allowance: the paper between bold dark strokes is
+    lighter than its surroundings in exactly that way.
+    """
+    sign = 1.0 if dark else -1.0
+    if sign * float(np.median(_relative(np.float32(np.median(small)), small[tail]))) > noise / 2:
+        return True
+    if not dark:
+        return False
+    regional = cv2.medianBlur(small, _odd_side(min(small.shape) / 4))[tail]
+    return float(np.median(_relative(regional, small[tail]))) > noise / 2
+
+
+def _odd_side(value: float) -> int:
+    side = max(3, int(value))
+    return side if side % 2 else side + 1
 
 
 def ink_is_dark(gray: np.ndarray) -> bool:

@@ -13,6 +13,7 @@ from benchmarks.synthetic import hard_set
 from edge_runtime.image_io import load_image
 from edge_runtime.ink import ink_mask
 from edge_runtime.pixels import ink_is_dark, to_gray
+from edge_runtime.views import working_view
 
 REAL = Path(__file__).parent / "data" / "real"
 
@@ -42,6 +43,41 @@ def test_a_fine_pen_small_in_a_big_frame_has_the_right_polarity(seed) -> None:
     # 7 were read as light ink before it; OpenCV 4.x's drawing did the same to the 2-px seed 2).
     assert ink_is_dark(_small_writing(seed, pen=1, size=0.8))
     assert not ink_is_dark(_small_writing(seed, dark=False, pen=1, size=0.8))
+
+
+def _shadowed_page(seed: int, text: str) -> np.ndarray:
+    """A 640×480 page, its left 72-80% in a hand's shadow (40-50% of the light); ``text``
+    written in the lit part with ink that absorbs 45% of the light: lighter than the shadow."""
+    rng = np.random.default_rng(seed)
+    blotches = cv2.resize(rng.normal(0, 6, (12, 16)), (640, 480), interpolation=cv2.INTER_CUBIC)
+    paper = 215 + blotches + rng.normal(0, 3, (480, 640))
+    ink = np.zeros((480, 640), np.uint8)
+    cv2.putText(ink, text, (540, 300), cv2.FONT_HERSHEY_SIMPLEX, 1.6, 255, 3, cv2.LINE_AA)
+    paper -= 0.45 * paper * ink / 255.0
+    shade = np.ones((480, 640), np.float32)
+    shade[:, : int(rng.uniform(0.72, 0.8) * 640)] = rng.uniform(0.4, 0.5)
+    return np.clip(paper * cv2.GaussianBlur(shade, (0, 0), 1.5), 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("text", ["7", "1"])
+def test_ink_lighter_than_a_shadow_over_most_of_the_page_is_dark_ink(seed, text) -> None:
+    # The shadowed paper is darker than the ink, so the image's median (the shadow) is no
+    # guide to the paper's colour; the paper round the ink is. Read as light ink before.
+    assert ink_is_dark(_shadowed_page(seed, text))
+
+
+def test_shadow_pages_are_dark_ink(mnist) -> None:
+    # Pages 21, 25 and 41 of this seed (a 1, a 7 and "33" by a shadow's edge) were read as
+    # light ink, and then the lit paper became the "ink". Page 25 still is: its 7 straddles
+    # the edge, so the lit paper inside its corner is as much a tail as the ink.
+    pages = hard_set(mnist.test.images, mnist.test.labels, 50, seed=101, cases=("shadow",))
+    light = [
+        i
+        for i, (page, _) in enumerate(pages)
+        if not ink_is_dark(working_view(to_gray(page), 512).gray)
+    ]
+    assert len(light) <= 1, light
 
 
 @pytest.mark.parametrize(
