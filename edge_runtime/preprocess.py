@@ -58,7 +58,7 @@ from edge_runtime.mnist_form import (
 from edge_runtime.opencv import cv2
 from edge_runtime.pixels import MIN_CONTRAST, MNIST_SIDE, ink_is_dark, is_mnist_like, to_gray
 from edge_runtime.results import Box
-from edge_runtime.split import SPLIT_ASPECT, Lattice, Piece, lattice, needs_split
+from edge_runtime.split import SPLIT_ASPECT, Lattice, Piece, digit_width, lattice, needs_split
 from edge_runtime.views import View, working_view, zoomed_view
 
 __all__ = [
@@ -207,9 +207,11 @@ def _pieces(
 
 
 def _candidate(
-    blob: Blob, labels: np.ndarray, ink: np.ndarray, view: View, typical_width, options, tall
+    blob: Blob, labels: np.ndarray, ink: np.ndarray, view: View, widths, options, tall
 ) -> Candidate:
-    """``tall``: the blob's height over the median height of its line's other blobs (or 0)."""
+    """``widths``: the line's typical and digit widths (split.py); ``tall``: the blob's height
+    over the median height of its line's other blobs (or 0)."""
+    typical_width, digit_width = widths
     box = blob.box
     own = np.isin(labels[box.y : box.bottom, box.x : box.right], blob.labels).astype(np.uint8)
     strength = ink_strength(ink[box.y : box.bottom, box.x : box.right].astype(np.float32), own)
@@ -222,7 +224,7 @@ def _candidate(
     def place(piece: Box) -> Box:
         return view.to_original(Box(box.x + piece.x, box.y + piece.y, piece.width, piece.height))
 
-    return _pieces(lattice(own, typical_width), strength, place, ratio, tall)
+    return _pieces(lattice(own, typical_width, digit_width), strength, place, ratio, tall)
 
 
 def _tallness(line: list[Blob], index: int) -> float:
@@ -385,8 +387,9 @@ def prepare(image: np.ndarray, options: PreprocessOptions = DEFAULT_OPTIONS) -> 
         rejected_original += tuple(Rejected(view.to_original(r.box), r.reason) for r in sides)
         narrow = [b.box.width for b in line if b.box.width <= SPLIT_ASPECT * b.box.height]
         typical = float(np.median(narrow)) if narrow else None
+        digit = digit_width([(b.box.width, b.box.height) for b in line])
         candidates = tuple(
-            _candidate(b, labels, ink, view, typical, options, _tallness(line, i))
+            _candidate(b, labels, ink, view, (typical, digit), options, _tallness(line, i))
             for i, b in enumerate(line)
         )
         numbers.append(NumberCandidate(union_box([c.box for c in candidates]), candidates))

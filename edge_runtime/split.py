@@ -51,6 +51,22 @@ CROSSING_PENALTY = 0.3
 """Score penalty per stroke a cut goes through beyond the first (a cut through a loop)."""
 INK_PENALTY = 0.1
 """Score penalty per stroke width of ink on a cut's path (cuts at thin touching points win)."""
+LINE_PENALTY = 5.0
+"""Score penalty per line digit width above ``LINE_FROM`` × it, for a piece read as one digit.
+
+The line's digit width is the upper quartile of its single digits' widths (see
+:func:`digit_width`): a blob twice as wide as its neighbours is more likely two
+digits than one, however confidently the model reads it as a single "4". Single
+digits measured up to 1.6 × that width (a 4 or 5 with a long bar)."""
+LINE_FROM = 1.7
+"""Width, in the line's digit widths, from which a piece is penalised."""
+ONE_ASPECT = 0.3
+"""Blobs narrower than this × their height are "1"s: they say nothing about digit width."""
+WIDTH_QUANTILE = 0.75
+"""Which of the line's digit widths counts: an upper quartile, so wide digits set the bar."""
+MIN_WIDTHS = 5
+"""Single digits a line needs before its digit width is trusted: MNIST-like writing varies
+a lot in width (a 5 or 7 with a long bar), so a median of two or three says too little."""
 
 
 def needs_split(width: int, height: int, typical_width: float | None) -> bool:
@@ -95,10 +111,26 @@ class Lattice:
         return (columns >= left) & (columns < right)
 
 
-def penalty(width: int, height: int, blob_height: int) -> float:
-    """Shape penalty of reading ink ``width`` × ``height`` as one digit of a blob this tall."""
+def digit_width(sizes: Sequence[tuple[int, int]]) -> float | None:
+    """How wide the single digits are among blobs of ``(width, height)`` on one line.
+
+    Blobs as narrow as a "1" or as wide as a pair (wider than ``SPLIT_ASPECT`` ×
+    their height) are left out; the upper quartile (``WIDTH_QUANTILE``) of the
+    rest, or None when fewer than ``MIN_WIDTHS`` remain.
+    """
+    widths = [w for w, h in sizes if ONE_ASPECT * h <= w <= SPLIT_ASPECT * h]
+    return float(np.quantile(widths, WIDTH_QUANTILE)) if len(widths) >= MIN_WIDTHS else None
+
+
+def penalty(width: int, height: int, blob_height: int, line_width: float | None = None) -> float:
+    """Shape penalty of reading ink ``width`` × ``height`` as one digit of a blob this tall.
+
+    ``line_width``: the line's digit width (:func:`digit_width`), when it is known.
+    """
     wide = WIDE_PENALTY * max(0.0, width / max(1, blob_height) - WIDE_FROM)
     short = FRAGMENT_PENALTY * max(0.0, 0.6 - height / max(1, blob_height))
+    if line_width:
+        wide += LINE_PENALTY * max(0.0, width / max(1.0, line_width) - LINE_FROM)
     return PIECE_PENALTY + wide + short
 
 
@@ -213,16 +245,22 @@ def _crossed(mask: np.ndarray, path: np.ndarray, stroke: float) -> tuple[int, fl
     return runs, float(on.sum()) / stroke
 
 
-def lattice(mask: np.ndarray, typical_width: float | None = None) -> Lattice:
+def lattice(
+    mask: np.ndarray, typical_width: float | None = None, line_width: float | None = None
+) -> Lattice:
     """The blob (``uint8`` 0/1 mask) as a lattice of pieces between candidate cuts.
 
     Pieces narrower than a fifth of the blob's height, wider than 1.6 ×
     ``typical_width`` (or 1.3 × the height) or holding little ink are left out.
+    ``line_width`` (:func:`digit_width` of the blob's line) penalises pieces much
+    wider than the line's digits.
     """
     height, width = mask.shape
     edges = [np.zeros(height, np.int32), *cut_paths(mask), np.full(height, width, np.int32)]
     stroke = _stroke(mask)
-    whole = Piece(0, len(edges) - 1, (0, 0, width, height), penalty(width, height, height))
+    whole = Piece(
+        0, len(edges) - 1, (0, 0, width, height), penalty(width, height, height, line_width)
+    )
     found = Lattice(tuple(edges), (whole,), tuple(_crossed(mask, path, stroke) for path in edges))
     min_piece = max(2, int(0.2 * height))
     max_piece = max(1.3 * height, 1.6 * typical_width if typical_width else 0.0)
@@ -244,7 +282,7 @@ def lattice(mask: np.ndarray, typical_width: float | None = None) -> Lattice:
             x0, x1, y0, y1 = int(xs.min()), int(xs.max()) + 1, int(ys.min()), int(ys.max()) + 1
             if x1 - x0 < min_piece and y1 - y0 < 0.5 * height:
                 continue
-            cost = penalty(x1 - x0, y1 - y0, height)
+            cost = penalty(x1 - x0, y1 - y0, height, line_width)
             if end < len(edges) - 1:
                 cost += cut_penalty(*found.crossings[end])
             pieces.append(Piece(start, end, (x0, y0, x1, y1), cost))

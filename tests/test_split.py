@@ -16,7 +16,9 @@ from edge_runtime.split import (
     Piece,
     best_path,
     cut_paths,
+    digit_width,
     lattice,
+    penalty,
 )
 
 REAL = Path(__file__).parent / "data" / "real"
@@ -91,3 +93,27 @@ def test_touching_digits_in_a_real_notebook_photo_are_split() -> None:
     # "386" on lined paper: the 8 and the 6 touch (tests/data/real/PROVENANCE.csv).
     reading = DigitClassifier().read_number(REAL / "386_lined-notebook.jpg")
     assert reading.text == "386"
+
+
+def test_digit_width_leaves_out_ones_and_pairs_and_needs_five_digits() -> None:
+    digits = [(14, 30), (16, 30), (15, 28), (18, 31), (13, 29)]
+    ones, pairs = [(4, 30), (6, 32)], [(40, 30)]
+    assert digit_width(digits + ones + pairs) == 16.0  # the upper quartile of 13-18
+    assert digit_width(digits[:4] + ones + pairs) is None  # four widths say too little
+
+
+def test_a_piece_twice_as_wide_as_the_lines_digits_is_penalised() -> None:
+    # 30 × 37: by its own aspect (0.81) nearly a digit; beside 15-px digits, two of them.
+    assert penalty(30, 37, 37, 15.0) - penalty(30, 37, 37) >= 1.0
+    assert penalty(20, 37, 37, 15.0) == penalty(20, 37, 37)  # a wide 4 or 5 is not
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["07368544074_page3-line5.png"],  # "44": the first 4's bar runs into the second 4
+)
+def test_a_blob_as_wide_as_two_of_the_lines_digits_is_split(name: str) -> None:
+    from edge_runtime import DigitClassifier
+
+    reading = DigitClassifier().read_number(REAL / name)
+    assert reading.text == name.split("_")[0]
