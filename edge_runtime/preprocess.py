@@ -228,9 +228,20 @@ def _candidate(
 
 
 def _tallness(line: list[Blob], index: int) -> float:
-    """Height of ``line[index]`` over the median height of the line's other blobs (0: alone)."""
-    others = [b.box.height for i, b in enumerate(line) if i != index]
-    return line[index].box.height / float(np.median(others)) if others else 0.0
+    """Height of ``line[index]`` over the median height of the line's other blobs, when it
+    hangs below them; else 0.
+
+    It hangs when its bottom is a quarter of their height below their median bottom, and
+    at least half as far as its top rises above their median top. A 7 or 9 written with a
+    tail does; a plain 1 beside small digits stands on their baseline and rises above them.
+    """
+    others = [b.box for i, b in enumerate(line) if i != index]
+    if not others:
+        return 0.0
+    box, height = line[index].box, float(np.median([o.height for o in others]))
+    below = box.bottom - float(np.median([o.bottom for o in others]))
+    above = float(np.median([o.y for o in others])) - box.y
+    return box.height / height if below >= max(0.25 * height, 0.5 * above) else 0.0
 
 
 def _mnist_prepared(gray: np.ndarray, options: PreprocessOptions) -> Prepared:

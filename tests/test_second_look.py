@@ -181,3 +181,40 @@ def test_mnist_digits_hanging_below_their_line(mnist, monkeypatch) -> None:
     sevens, nines = read_as(7), read_as(9)
     assert sevens[0] >= 75 and sevens[0] >= sevens[1] + 10, sevens
     assert nines[0] >= 80 and nines[0] >= nines[1] + 5, nines
+
+
+def test_a_one_standing_on_the_baseline_beside_small_digits_gets_no_second_look(mnist) -> None:
+    """A plain 1 twice as tall as the two digits after it, all on one baseline: it rises
+    above the line rather than hanging below it, so it keeps its one reading. (Before the
+    hang test, 17 of 394 such 1s were widened into another digit.)"""
+    import cv2
+
+    test = mnist.test
+    rng = np.random.default_rng(4)
+    smalls = np.flatnonzero(np.isin(test.labels, [0, 2, 3, 5, 6, 8]))
+    reader = DigitClassifier(num_threads=1)
+
+    def glyph(index: int, height: int) -> np.ndarray:
+        image = test.images[index]
+        ys, xs = np.nonzero(image > 30)
+        digit = image[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+        width = max(2, round(digit.shape[1] * height / digit.shape[0]))
+        return cv2.resize(digit, (width, height), interpolation=cv2.INTER_LINEAR)
+
+    read = widened = 0
+    ones = np.flatnonzero(test.labels == 1)[:100]
+    for one in ones:
+        glyphs = [glyph(one, 80)] + [glyph(i, 40) for i in rng.choice(smalls, 2, replace=False)]
+        canvas = np.zeros((140, sum(g.shape[1] + 20 for g in glyphs) + 20), np.uint8)
+        x = 20
+        for g in glyphs:
+            canvas[110 - g.shape[0] : 110, x : x + g.shape[1]] = g
+            x += g.shape[1] + 20
+        prepared = reader.prepare(255 - canvas)
+        assert isinstance(prepared, Prepared)
+        crops = [crop for n in prepared.numbers for c in n.candidates for crop in c.crops]
+        widened += sum(crop.widened is not None for crop in crops)
+        digits = reader.read_number(255 - canvas).digits
+        read += len(digits) == 3 and digits[0].digit == 1
+    assert widened == 0
+    assert read >= 90  # 95 measured
