@@ -201,10 +201,11 @@ def frame_reason(blob: Blob, blobs: list[Blob]) -> str | None:
         if other is not blob
         and box.x < other.box.x + other.box.width / 2 < box.right
         and box.y < other.box.y + other.box.height / 2 < box.bottom
-        and other.area >= 0.2 * blob.area
         and other.box.height >= 0.3 * box.height
+        # A 1 has little ink beside a box round it; its height says it is what the box holds.
+        and (other.area >= 0.2 * blob.area or other.box.height >= 0.4 * box.height)
     )
-    if inside >= 1 and blob.fill < 0.3:
+    if inside >= 1 and blob.fill < 0.45:
         return f"frame around other ink ({inside} blobs inside)"
     return None
 

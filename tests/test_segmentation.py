@@ -63,3 +63,18 @@ def test_an_underline_joined_to_a_digit_is_no_frame() -> None:
     cv2.line(underline, (185, 10), (188, 70), 255, 3)  # ... that the last 1 touches
     labels, (blob,) = find_blobs(underline, min_area=4)
     assert not closed(labels, blob)
+
+
+def test_a_box_round_a_single_one_is_a_frame() -> None:
+    # A narrow box round one 1: the 1 has under a fifth of the box's ink and the box fills
+    # 30% of its own rectangle; both read the box as a digit (a 0) before.
+    from edge_runtime.preprocess import prepare
+
+    page = np.full((480, 640), 220, np.uint8)
+    cv2.line(page, (300, 170), (296, 300), 40, 10)  # the 1, 130 px tall
+    cv2.rectangle(page, (262, 135), (334, 335), 40, 10)  # the box, 20-30 px round it
+    prepared = prepare(page)
+    (number,) = prepared.numbers
+    (candidate,) = number.candidates
+    assert candidate.box.width < 30 and candidate.box.height > 110
+    assert any("frame" in r.reason for r in prepared.rejected)
