@@ -29,6 +29,8 @@ class Blob:
     """Component labels in the label image that make up this blob."""
     border: int = 0
     """How many of its pixels lie on the image's outermost rows and columns."""
+    holes: int = 0
+    """Closed loops in its ink (a 0 or a 6 has one, an 8 two)."""
 
     @property
     def fill(self) -> float:
@@ -63,12 +65,14 @@ def find_blobs(mask: np.ndarray, min_area: int) -> tuple[np.ndarray, list[Blob]]
     contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
     perimeters: dict[int, float] = {}
     corners: dict[int, list[int]] = {}
+    contour_count: dict[int, int] = {}
     for contour in contours:
         x, y = (int(v) for v in contour[0, 0])
         label = int(labels[y, x])
         if not keep[label]:
             continue
         perimeters[label] = perimeters.get(label, 0.0) + cv2.arcLength(contour, True)
+        contour_count[label] = contour_count.get(label, 0) + 1
         bx, by, bw, bh = cv2.boundingRect(contour)
         box = corners.setdefault(label, [bx, by, bx + bw, by + bh])
         box[:] = [min(box[0], bx), min(box[1], by), max(box[2], bx + bw), max(box[3], by + bh)]
@@ -80,7 +84,8 @@ def find_blobs(mask: np.ndarray, min_area: int) -> tuple[np.ndarray, list[Blob]]
         perimeter = perimeters[label]
         stroke = 2.0 * area / perimeter if perimeter > 0 else 1.0
         box = Box(x0, y0, x1 - x0, y1 - y0)
-        blobs.append(Blob(box, area, stroke, (label,), int(on_border[label])))
+        holes = contour_count[label] - 1  # one outer contour, one per hole
+        blobs.append(Blob(box, area, stroke, (label,), int(on_border[label]), holes))
     blobs.sort(key=lambda b: b.box.x)
     return labels, blobs
 
@@ -121,28 +126,65 @@ def _merge(a: Blob, b: Blob) -> Blob:
     x1, y1 = max(a.box.right, b.box.right), max(a.box.bottom, b.box.bottom)
     stroke = (a.stroke * a.area + b.stroke * b.area) / max(1, a.area + b.area)
     box = Box(x0, y0, x1 - x0, y1 - y0)
-    return Blob(box, a.area + b.area, stroke, a.labels + b.labels, a.border + b.border)
+    labels, border, holes = a.labels + b.labels, a.border + b.border, a.holes + b.holes
+    return Blob(box, a.area + b.area, stroke, labels, border, holes)
 
 
-def merge_parts(blobs: list[Blob], scale: Scale) -> list[Blob]:
-    """Merge blobs stacked in one column (a 5's detached bar, a broken stroke) into one digit."""
+def _stacked(a: Blob, b: Blob, scale: Scale) -> bool:
+    """Sharing a column (the narrower's x range overlaps by 40%), a small gap apart, together
+    no taller than a digit with a long stem: a 5's detached bar, a 6's stroke and its loop."""
+    overlap = min(a.box.right, b.box.right) - max(a.box.x, b.box.x)
+    narrower = min(a.box.width, b.box.width)
+    gap = max(a.box.y, b.box.y) - min(a.box.bottom, b.box.bottom)
+    joined = max(a.box.bottom, b.box.bottom) - min(a.box.y, b.box.y)
+    return overlap >= 0.4 * narrower and gap < 0.2 * scale.height and joined < 1.6 * scale.height
+
+
+def _fragment(a: Blob, b: Blob, scale: Scale) -> bool:
+    """Side by side and touching, the smaller a short piece within the other's rows, together
+    one digit wide: the faint side of a 0 or a 6's loop that the threshold broke off.
+
+    A 1 beside a 0 is as tall as its neighbour, and a small 0 written beside a 9
+    is a closed loop, so neither is taken for a fragment.
+    """
+    small, large = sorted((a, b), key=lambda blob: blob.area)
+    gap = max(a.box.x, b.box.x) - min(a.box.right, b.box.right)
+    x0, x1 = min(a.box.x, b.box.x), max(a.box.right, b.box.right)
+    y0, y1 = min(a.box.y, b.box.y), max(a.box.bottom, b.box.bottom)
+    margin = 0.1 * large.box.height
+    return (
+        gap <= 0.5 * scale.stroke
+        and small.holes == 0
+        and small.area <= 0.5 * large.area
+        and small.box.height <= 0.75 * min(large.box.height, scale.height)
+        and small.box.y >= large.box.y - margin
+        and small.box.bottom <= large.box.bottom + margin
+        and y1 - y0 <= 1.3 * scale.height
+        and x1 - x0 <= 1.05 * (y1 - y0)
+    )
+
+
+def merge_parts(
+    blobs: list[Blob], scale: Scale, image_shape: tuple[int, int] | None = None
+) -> list[Blob]:
+    """Merge the pieces of one digit: stacked in one column or a short fragment beside it.
+
+    With ``image_shape``, ink that is the paper's edge or a line cut by the
+    frame (:func:`edge_reason`) is passed on alone: a margin line beside a 3
+    shares its column but is no piece of it.
+    """
     merged: list[Blob] = []
+    alone = [] if image_shape is None else [b for b in blobs if edge_reason(b, scale, image_shape)]
     for blob in sorted(blobs, key=lambda b: b.box.x):
+        if any(blob is a for a in alone):
+            continue
         for index, other in enumerate(merged):
-            overlap = min(other.box.right, blob.box.right) - max(other.box.x, blob.box.x)
-            narrower = min(other.box.width, blob.box.width)
-            gap = max(other.box.y, blob.box.y) - min(other.box.bottom, blob.box.bottom)
-            joined = max(other.box.bottom, blob.box.bottom) - min(other.box.y, blob.box.y)
-            if (
-                overlap > 0.5 * narrower
-                and gap < 0.25 * scale.height
-                and joined < 1.6 * scale.height
-            ):
+            if _stacked(other, blob, scale) or _fragment(other, blob, scale):
                 merged[index] = _merge(other, blob)
                 break
         else:
             merged.append(blob)
-    return sorted(merged, key=lambda b: b.box.x)
+    return sorted(merged + alone, key=lambda b: b.box.x)
 
 
 def page_edges(blobs: list[Blob], image_shape: tuple[int, int]) -> list[Blob]:
@@ -163,15 +205,39 @@ def page_edges(blobs: list[Blob], image_shape: tuple[int, int]) -> list[Blob]:
     return found
 
 
-def rejection_reason(blob: Blob, scale: Scale, image_shape: tuple[int, int]) -> str | None:
-    """Why ``blob`` is not a digit of writing at ``scale``, or None when it may be one."""
+def edge_reason(blob: Blob, scale: Scale, image_shape: tuple[int, int]) -> str | None:
+    """Why ``blob``, touching the image's edge, is the paper's edge or a line the frame cut.
+
+    Such ink is rejected whole, so it never joins a digit as one of its pieces.
+    """
+    if blob.border == 0:
+        return None
     height, width = image_shape
     box = blob.box
-    long_side, short_side = max(box.width, box.height), max(1, min(box.width, box.height))
+    long_side = max(box.width, box.height)
     spans = box.width > 0.6 * width or box.height > 0.6 * height
     along_edge = blob.border > 0.4 * long_side  # runs along the image's edge
     if spans and along_edge and long_side > 1.6 * scale.height:  # paper edge, photo frame
         return f"page edge or border line ({box.width}×{box.height} touching the image edge)"
+    if blob.border >= 0.9 * long_side and blob.fill > 0.85:  # no pen stroke is a solid bar
+        return f"edge of a dark region cut by the image border ({box.width}×{box.height})"
+    if (
+        blob.stroke < 0.5 * scale.stroke
+        and blob.area < 1.6 * long_side * blob.stroke  # one straight stroke, not a curve
+        and long_side >= 0.8 * scale.height
+    ):  # printed rules are finer than a pen; one cut by the frame is a margin line
+        ratio = blob.stroke / scale.stroke
+        return f"thin line cut by the image edge (stroke {ratio:.1f}× the writing's)"
+    return None
+
+
+def rejection_reason(blob: Blob, scale: Scale, image_shape: tuple[int, int]) -> str | None:
+    """Why ``blob`` is not a digit of writing at ``scale``, or None when it may be one."""
+    reason = edge_reason(blob, scale, image_shape)
+    if reason is not None:
+        return reason
+    box = blob.box
+    long_side, short_side = max(box.width, box.height), max(1, min(box.width, box.height))
     if (
         long_side > 6 * short_side
         and short_side < 3 * blob.stroke

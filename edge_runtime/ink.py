@@ -108,19 +108,22 @@ def long_runs(mask: np.ndarray, length: int, horizontal: bool = True) -> np.ndar
     return cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, size))
 
 
-def remove_ruled_lines(mask: np.ndarray, min_lines: int = 3) -> np.ndarray:
+def remove_ruled_lines(mask: np.ndarray, min_lines: int = 3, min_length: int = 0) -> np.ndarray:
     """Erase ruled or squared-paper lines: families of straight lines across 70% of the image.
 
     A single long stroke may be a digit's (the bar of a 7 or a 4 that fills
     the image), so lines are removed only when at least ``min_lines``
     parallel ones are found (one lone rule is left to
-    :func:`remove_long_strokes`, which knows the writing's height). Small
-    gaps the removal cuts into strokes crossing a line are closed.
+    :func:`remove_long_strokes`, which knows the writing's height), and only
+    lines at least ``min_length`` long count (the caller passes a few digit
+    heights: in a tight crop the stems of "404" span 70% of the image too).
+    Small gaps the removal cuts into strokes crossing a line are closed.
     """
     height, width = mask.shape
     lines = np.zeros_like(mask)
     for length, horizontal in ((int(width * 0.7), True), (int(height * 0.7), False)):
-        if length < 15:
+        length = max(length, min_length)
+        if length < 15 or length > (width if horizontal else height):
             continue
         found = long_runs(mask, length, horizontal)
         if not found.any():

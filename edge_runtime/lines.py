@@ -111,3 +111,129 @@ def frame_sides(line: list[Blob]) -> tuple[list[Blob], list[Rejected]]:
         else:
             break
     return line, rejected
+
+
+def _bar(blob: Blob, height: float) -> bool:
+    """A thin upright straight stroke at least most of a digit tall (a 1, or a box's divider)."""
+    box = blob.box
+    return box.width < 2.5 * blob.stroke + 0.1 * box.height and box.height >= 0.8 * height
+
+
+def _on_grid(bars: list[Blob]) -> list[Blob]:
+    """The longest run of ``bars`` (left to right) spaced evenly: every gap one or two pitches.
+
+    The pitch is the median gap; a divider hidden by a digit touching it
+    leaves a gap of two pitches.
+    """
+    if len(bars) < 2:
+        return []
+    gaps = [b.box.x - a.box.x for a, b in itertools.pairwise(bars)]
+    pitch = float(np.median(gaps))
+    best: list[Blob] = []
+    run = [bars[0]]
+    for bar, gap in zip(bars[1:], gaps, strict=True):
+        if pitch > 0 and any(abs(gap - k * pitch) <= 0.15 * pitch for k in (1, 2)):
+            run.append(bar)
+        else:
+            run = [bar]
+        best = max(best, run, key=len)
+    return list(best)
+
+
+def comb_dividers(blobs: list[Blob], height: float) -> tuple[list[Blob], list[Rejected]]:
+    """``blobs`` without the dividers of a comb of boxes (a form's "Student Number" field).
+
+    Dividers are evenly spaced equal verticals: at least four bars whose tops
+    and bottoms agree within a few pixels, one or two pitches apart, with
+    writing between them that fits inside the boxes (shorter than the bars,
+    within their rows; two in three of the blobs, as a letter touching a
+    divider makes one tall blob). Handwritten 1s are never all that: the
+    digits beside them are as tall as they are.
+    """
+    bars = sorted((b for b in blobs if _bar(b, height)), key=lambda b: b.box.x)
+    chains: list[list[Blob]] = []
+    for bar in bars:
+        tolerance = max(2.0, 0.08 * bar.box.height)
+        for chain in chains:
+            last = chain[-1].box
+            if (
+                abs(bar.box.y - last.y) <= tolerance
+                and abs(bar.box.bottom - last.bottom) <= tolerance
+            ):
+                chain.append(bar)
+                break
+        else:
+            chains.append([bar])
+    dividers: list[Blob] = []
+    for chain in chains:
+        grid = _on_grid(chain)
+        if len(grid) < 4:
+            continue
+        top = min(b.box.y for b in grid)
+        bottom = max(b.box.bottom for b in grid)
+        margin = max(2.0, 0.08 * (bottom - top))
+        inside = [
+            b
+            for b in blobs
+            if all(b is not g for g in grid)
+            and grid[0].box.x < b.box.x + b.box.width / 2 < grid[-1].box.right
+            and b.box.y < bottom
+            and b.box.bottom > top
+        ]
+        boxed = sum(
+            b.box.y >= top - margin
+            and b.box.bottom <= bottom + margin
+            and b.box.height <= 0.9 * (bottom - top)
+            for b in inside
+        )
+        if inside and boxed >= 2 / 3 * len(inside):  # some touch a divider and reach past it
+            dividers += grid
+    if not dividers:
+        return blobs, []
+    reason = f"comb-box divider (one of {len(dividers)} evenly spaced equal verticals)"
+    kept = [b for b in blobs if all(b is not d for d in dividers)]
+    return kept, [Rejected(d.box, reason) for d in dividers]
+
+
+def printed(line: Sequence[Blob]) -> bool:
+    """True for a line of typeset text: letters on one exact baseline in two exact sizes.
+
+    Type is uniform and repeated: three in four characters end within a
+    pixel or two of the same row (descenders excepted), and four in five are
+    one of two heights, lower case (x-height) and capitals, at least two of
+    each. Handwriting wobbles by more than that, and a number, written or
+    printed, has digits of one size, so it is never taken for a heading.
+    """
+    if len(line) < 5:
+        return False
+    heights = np.array([b.box.height for b in line], np.float64)
+    bottoms = np.array([b.box.bottom for b in line], np.float64)
+    tolerance = max(1.5, 0.05 * float(np.median(heights)))
+    if (np.abs(bottoms - np.median(bottoms)) <= tolerance).mean() < 0.75:
+        return False
+    tall = heights > 0.8 * heights.max()
+    if tall.sum() < 2 or (~tall).sum() < 2:
+        return False
+    capitals, lower = float(np.median(heights[tall])), float(np.median(heights[~tall]))
+    if not 0.5 <= lower / capitals <= 0.8:
+        return False
+    sizes = np.array([capitals, lower])
+    in_size = np.min(np.abs(heights[:, None] - sizes[None, :]), axis=1) <= tolerance
+    return bool(in_size.mean() >= 0.8)
+
+
+def without_printed(lines: list[list[Blob]]) -> tuple[list[list[Blob]], list[Rejected]]:
+    """``lines`` without typeset ones when handwriting is beside them (a form's headings).
+
+    When every line is typeset (a printed number photographed alone) all are kept.
+    """
+    typeset = [printed(line) for line in lines]
+    if all(typeset):
+        return lines, []
+    rejected = [
+        Rejected(b.box, f"printed text ({len(line)} characters on one baseline, two sizes)")
+        for line, typed in zip(lines, typeset, strict=True)
+        if typed
+        for b in line
+    ]
+    return [line for line, typed in zip(lines, typeset, strict=True) if not typed], rejected

@@ -11,9 +11,10 @@ writing's stroke width and digit height → when strokes came out thinner than
 ~2 px or digits shorter than ``min_height_px`` and the original has more pixels,
 the region of the writing is re-read at a zoom that gives them room
 (:mod:`edge_runtime.views`) → ink separated from the paper at the writing's scale
-(see :mod:`edge_runtime.ink`) → ruled lines removed →
-components measured, non-digits rejected with reasons
-(:mod:`edge_runtime.components`) → digits grouped into numbers
+(see :mod:`edge_runtime.ink`) → ruled lines removed, level or askew
+(:mod:`edge_runtime.rulings`) → components measured, broken digits joined,
+non-digits rejected with reasons (:mod:`edge_runtime.components`) → digits
+grouped into numbers, comb dividers and printed headings dropped
 (:mod:`edge_runtime.lines`) → blobs too wide for one digit get candidate cuts
 (:mod:`edge_runtime.split`) → every crop normalised by
 :func:`edge_runtime.mnist_form.normalize_digit`.
@@ -46,7 +47,7 @@ from edge_runtime.ink import (
     remove_ruled_lines,
     tophat_ink,
 )
-from edge_runtime.lines import frame_sides, group_lines, union_box
+from edge_runtime.lines import comb_dividers, frame_sides, group_lines, union_box, without_printed
 from edge_runtime.mnist_form import (
     TARGET_STROKE_RATIO,
     center_by_mass,
@@ -58,6 +59,7 @@ from edge_runtime.mnist_form import (
 from edge_runtime.opencv import cv2
 from edge_runtime.pixels import MIN_CONTRAST, MNIST_SIDE, ink_is_dark, is_mnist_like, to_gray
 from edge_runtime.results import Box
+from edge_runtime.rulings import erase_lines
 from edge_runtime.split import SPLIT_ASPECT, Lattice, Piece, digit_width, lattice, needs_split
 from edge_runtime.views import View, working_view, zoomed_view
 
@@ -365,8 +367,10 @@ def prepare(image: np.ndarray, options: PreprocessOptions = DEFAULT_OPTIONS) -> 
         ink, mask = rough_ink, rough
     if mask is None:
         return NoDigit("no digit: nothing stands out from the background")
+    ruled: list[Rejected] = []
     if options.remove_lines:
-        mask = remove_ruled_lines(mask)
+        # A ruling line is far longer than a digit: the stems of "404" in a tight crop are not.
+        mask = remove_ruled_lines(mask, min_length=int(2.2 * scale.height))
     labels, blobs = find_blobs(mask, min_area=4)
     frames = _frames(labels, blobs) if options.remove_lines else []
     unframed = [b for b in blobs if all(b is not f for f, _ in frames)]
@@ -376,14 +380,25 @@ def prepare(image: np.ndarray, options: PreprocessOptions = DEFAULT_OPTIONS) -> 
         if frames:
             cleaned = mask.copy()
             cleaned[np.isin(labels, [label for blob, _ in frames for label in blob.labels])] = 0
-        cleaned = remove_long_strokes(cleaned, int(2.2 * scale.height))
-        if cleaned is not mask:  # ink was erased: measure the components again
+        # A rule through the writing joins digits into one tall blob: measure them without it.
+        unruled = remove_long_strokes(cleaned, int(18 * max(scale.stroke, 1.0)))
+        if unruled is not cleaned:
+            scale = estimate_scale(find_blobs(unruled, min_area=4)[1], strict=True) or scale
+        if cleaned is not mask:  # frames were erased: measure the components again
             mask = cleaned
+            labels, blobs = find_blobs(mask, min_area=4)
+        # Rules and form lines far longer than a digit, level or photographed askew, are erased
+        # where no stroke crosses them (the digits they touched keep their strokes).
+        mask, ruled = erase_lines(mask, labels, blobs, scale.height, scale.stroke)
+        if ruled:
             labels, blobs = find_blobs(mask, min_area=4)
     floor_area = max(4, int(1.5 * scale.stroke**2))
     blobs = [b for b in blobs if b.area >= floor_area and all(b is not f for f, _ in frames)]
     # Pieces of a broken digit are joined before they could be rejected as specks.
-    kept, rejected = select_digits(merge_parts(blobs, scale), scale, mask.shape)
+    kept, rejected = select_digits(merge_parts(blobs, scale, mask.shape), scale, mask.shape)
+    rejected += ruled
+    kept, dividers = comb_dividers(kept, scale.height)
+    rejected += dividers
     rejected += [Rejected(blob.box, reason) for blob, reason in frames]
     if kept:
         floor = options.min_relative_area * max(b.area for b in kept)
@@ -392,8 +407,10 @@ def prepare(image: np.ndarray, options: PreprocessOptions = DEFAULT_OPTIONS) -> 
     rejected_original = tuple(Rejected(view.to_original(r.box), r.reason) for r in rejected)
     if not kept:
         return NoDigit("no digit: no ink shaped like a digit", rejected_original)
+    lines, typeset = without_printed(group_lines(kept))
+    rejected_original += tuple(Rejected(view.to_original(r.box), r.reason) for r in typeset)
     numbers = []
-    for found in group_lines(kept):
+    for found in lines:
         line, sides = frame_sides(found)
         rejected_original += tuple(Rejected(view.to_original(r.box), r.reason) for r in sides)
         narrow = [b.box.width for b in line if b.box.width <= SPLIT_ASPECT * b.box.height]
