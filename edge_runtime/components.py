@@ -137,7 +137,13 @@ def _stacked(a: Blob, b: Blob, scale: Scale) -> bool:
     narrower = min(a.box.width, b.box.width)
     gap = max(a.box.y, b.box.y) - min(a.box.bottom, b.box.bottom)
     joined = max(a.box.bottom, b.box.bottom) - min(a.box.y, b.box.y)
-    return overlap >= 0.4 * narrower and gap < 0.2 * scale.height and joined < 1.6 * scale.height
+    wide = max(a.box.right, b.box.right) - min(a.box.x, b.box.x)
+    return (
+        overlap >= 0.4 * narrower
+        and gap < 0.25 * scale.height
+        and joined < 1.6 * scale.height
+        and wide <= 1.2 * scale.height  # an underline is no piece of the digit above it
+    )
 
 
 def _fragment(a: Blob, b: Blob, scale: Scale) -> bool:

@@ -33,6 +33,9 @@ MAX_TILT = 0.2
 MAX_LINES = 4
 """Lines searched for in one blob (a form's box has a top, a bottom and two sides)."""
 
+COVERAGE = 0.9
+"""A line's band holds ink at this share of the positions along it (rules are continuous)."""
+
 _MAX_POINTS = 6000
 """The slope search looks at most at this many of a blob's pixels (evenly strided)."""
 
@@ -128,6 +131,10 @@ def find_line(
     start, end = _longest_run(along[inside], max_gap=max(3.0, 2.0 * stroke))
     if end - start < min_length:
         return None, nothing
+    # A rule is continuous: the bottoms of touching digits line up too, but with gaps.
+    covered = np.unique(along[inside & (along >= start) & (along < end)]).size
+    if covered < COVERAGE * (end - start):
+        return None, nothing
     offset = (top + bottom) / 2 + low
     line = Line(True, slope, offset, start, end, (bottom - top + 1) / 2)
     return line, inside & (along >= start) & (along < end)
@@ -142,7 +149,14 @@ def _extents(inked: np.ndarray, centre: int) -> tuple[np.ndarray, np.ndarray]:
     return left, right
 
 
-def _erase(mask: np.ndarray, line: Line, reach: int) -> bool:
+def _longest_true(flags: np.ndarray) -> int:
+    """Length of the longest stretch of True in a 1-D bool array."""
+    padded = np.concatenate([[False], flags, [False]]).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    return int((edges[1::2] - edges[::2]).max()) if edges.size else 0
+
+
+def _erase(mask: np.ndarray, line: Line, stroke: float, height: float) -> bool:
     """Erase ``line`` in place where it is only itself; keep it where a stroke meets it.
 
     At each position along the line the run of ink across it, through the
@@ -150,12 +164,17 @@ def _erase(mask: np.ndarray, line: Line, reach: int) -> bool:
     than the line's usual thickness (its median run), it is the line
     alone and is cleared; where it is thicker, a digit crosses the rule or
     sits on it (the stem of a 4, the base of a 2) and keeps its stroke.
+
     Nothing is erased, and False returned, when the run is thick along most
-    of the line: that is the straight edge of a dark region, not a line.
+    of the line (the straight edge of a dark region), or when the line is as
+    thick as the pen and never runs bare, with no other ink within half a
+    digit height, for half a digit height: a printed rule is finer than the
+    pen, and a pen line (an underline) runs on beyond the digits, while the
+    level bottoms of touching digits ("622") do neither.
     """
     along = np.arange(line.start, line.end)
     centre = np.round(line.slope * along + line.offset).astype(np.int64)
-    half = int(np.ceil(line.half_width)) + reach
+    half = int(np.ceil(line.half_width)) + max(2, round(stroke), int(0.5 * height))
     offsets = np.arange(-half, half + 1)
     limit = mask.shape[0 if line.horizontal else 1]
     across = centre[:, None] + offsets[None, :]
@@ -181,12 +200,18 @@ def _erase(mask: np.ndarray, line: Line, reach: int) -> bool:
     if not present.any():
         return False
     # Alone: no thicker than the line usually is, and ending inside the window (not a region).
+    thickness = float(np.median(run[present]))
     bounded = (lo > 0) & (hi < inked.shape[1] - 1)
-    alone = present & bounded & (run <= float(np.median(run[present])) + 1)
+    alone = present & bounded & (run <= thickness + 1)
     if alone.sum() < 0.5 * present.sum():
         return False
     column = np.arange(inked.shape[1])[None, :]
-    clear = alone[:, None] & (column >= lo[:, None]) & (column <= hi[:, None]) & inked
+    in_run = (column >= lo[:, None]) & (column <= hi[:, None])
+    if thickness > 0.8 * stroke + 1:  # as thick as the pen: it must run bare somewhere
+        bare = alone & ~(inked & ~in_run).any(axis=1)
+        if _longest_true(bare) < 0.5 * height:
+            return False
+    clear = alone[:, None] & in_run & inked
     mask[rows[clear], cols[clear]] = 0
     return True
 
@@ -251,7 +276,7 @@ def erase_lines(
     erased = mask.copy()
     rejected = []
     for line in lines:
-        if not _erase(erased, line, reach=max(2, round(stroke))):
+        if not _erase(erased, line, stroke, height):
             continue
         tilt = float(np.degrees(np.arctan(line.slope)))
         kind = "ruled or form line" if line.horizontal else "vertical rule or margin line"
