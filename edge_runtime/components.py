@@ -130,9 +130,18 @@ def _merge(a: Blob, b: Blob) -> Blob:
     return Blob(box, a.area + b.area, stroke, labels, border, holes)
 
 
-def _stacked(a: Blob, b: Blob, scale: Scale) -> bool:
+def _stacked(a: Blob, b: Blob, scale: Scale, image_height: int | None = None) -> bool:
     """Sharing a column (the narrower's x range overlaps by 40%), a small gap apart, together
-    no taller than a digit with a long stem: a 5's detached bar, a 6's stroke and its loop."""
+    no taller than a digit with a long stem and at most 1.5 digit heights wide: a 5's long
+    detached bar, a 6's stroke and its loop.
+
+    A piece wholly above the other and cut by the image's top edge (or below it and cut by
+    the bottom) is the writing of the line above (below) reaching into a tight crop.
+    """
+    upper, lower = sorted((a, b), key=lambda blob: blob.box.y)
+    apart = image_height is not None and upper.box.bottom <= lower.box.y
+    if apart and (upper.box.y == 0 or lower.box.bottom >= image_height):
+        return False
     overlap = min(a.box.right, b.box.right) - max(a.box.x, b.box.x)
     narrower = min(a.box.width, b.box.width)
     gap = max(a.box.y, b.box.y) - min(a.box.bottom, b.box.bottom)
@@ -142,7 +151,7 @@ def _stacked(a: Blob, b: Blob, scale: Scale) -> bool:
         overlap >= 0.4 * narrower
         and gap < 0.25 * scale.height
         and joined < 1.6 * scale.height
-        and wide <= 1.2 * scale.height  # an underline is no piece of the digit above it
+        and wide <= 1.5 * scale.height  # an underline is no piece of the digit above it
     )
 
 
@@ -181,11 +190,12 @@ def merge_parts(
     """
     merged: list[Blob] = []
     alone = [] if image_shape is None else [b for b in blobs if edge_reason(b, scale, image_shape)]
+    height = None if image_shape is None else image_shape[0]
     for blob in sorted(blobs, key=lambda b: b.box.x):
         if any(blob is a for a in alone):
             continue
         for index, other in enumerate(merged):
-            if _stacked(other, blob, scale) or _fragment(other, blob, scale):
+            if _stacked(other, blob, scale, height) or _fragment(other, blob, scale):
                 merged[index] = _merge(other, blob)
                 break
         else:

@@ -167,14 +167,14 @@ def _erase(mask: np.ndarray, line: Line, stroke: float, height: float) -> bool:
 
     Nothing is erased, and False returned, when the run is thick along most
     of the line (the straight edge of a dark region), or when the line is as
-    thick as the pen and never runs bare, with no other ink within half a
-    digit height, for half a digit height: a printed rule is finer than the
+    thick as the pen and never runs bare, with no other ink within a digit
+    height across it, for half a digit height: a printed rule is finer than the
     pen, and a pen line (an underline) runs on beyond the digits, while the
     level bottoms of touching digits ("622") do neither.
     """
     along = np.arange(line.start, line.end)
     centre = np.round(line.slope * along + line.offset).astype(np.int64)
-    half = int(np.ceil(line.half_width)) + max(2, round(stroke), int(0.5 * height))
+    half = int(np.ceil(line.half_width)) + max(2, round(stroke), int(height))
     offsets = np.arange(-half, half + 1)
     limit = mask.shape[0 if line.horizontal else 1]
     across = centre[:, None] + offsets[None, :]

@@ -137,3 +137,19 @@ def test_printed_headings_are_told_from_numbers() -> None:
     assert not printed(digits)
     wobbly = [_blob(30 + 17 * i, 170 - h + (i % 3) * 3, 12, h, 100) for i, h in enumerate(sizes)]
     assert not printed(wobbly)
+
+
+def test_level_bottoms_of_touching_digits_are_no_rule_but_an_underline_is() -> None:
+    twos = np.zeros((80, 200), np.uint8)
+    for x in (10, 50, 90):  # three 2s written touching, their bases on one level
+        cv2.line(twos, (x + 30, 10), (x, 48), 255, 4)
+        cv2.line(twos, (x, 48), (x + 40, 48), 255, 4)
+    labels, blobs = find_blobs(twos, min_area=4)
+    erased, rejected = erase_lines(twos, labels, blobs, height=40.0, stroke=4.0)
+    assert erased is twos and rejected == []
+    # The same pen's underline running on past the digits is erased where it is bare.
+    underlined = twos.copy()
+    cv2.line(underlined, (10, 48), (195, 48), 255, 4)
+    labels, blobs = find_blobs(underlined, min_area=4)
+    erased, rejected = erase_lines(underlined, labels, blobs, height=40.0, stroke=4.0)
+    assert len(rejected) == 1 and not erased[46:51, 140:190].any()
