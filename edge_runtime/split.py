@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -69,6 +69,10 @@ MIN_WIDTHS = 5
 a lot in width (a 5 or 7 with a long bar), so a median of two or three says too little."""
 
 
+STRAY_SHARE = 0.3
+"""A piece's ink parts smaller than this share of its largest are a neighbour's stray arcs."""
+
+
 def needs_split(width: int, height: int, typical_width: float | None) -> bool:
     """True when a blob this wide may hold more than one digit."""
     if width > SPLIT_ASPECT * height:
@@ -98,17 +102,42 @@ class Lattice:
     """``pieces[0]`` is the whole blob."""
     crossings: tuple[tuple[int, float], ...] = ()
     """Per node: strokes its path cuts through, and ink pixels on it in stroke widths."""
+    mask: np.ndarray | None = None
+    """The blob's ``uint8`` 0/1 mask; with it :meth:`region` leaves out a neighbour's strays."""
 
     @property
     def nodes(self) -> int:
         return len(self.paths)
 
     def region(self, piece: Piece) -> np.ndarray:
-        """Boolean mask (the blob's shape) of the pixels between the piece's two paths."""
+        """Boolean mask (the blob's shape) of the pixels between the piece's two paths.
+
+        With the blob's ``mask``, parts of ink that a cut severed from a neighbour (a stray
+        arc of a crossed loop, see :func:`_own_parts`) are left out, with a pixel round them.
+        """
         width = int(self.paths[-1][0])
         columns = np.arange(width)[None, :]
         left, right = self.paths[piece.start][:, None], self.paths[piece.end][:, None]
-        return (columns >= left) & (columns < right)
+        inside = (columns >= left) & (columns < right)
+        if self.mask is None:
+            return inside
+        stray = self.mask.astype(bool) & inside & ~_own_parts(self.mask.astype(bool) & inside)
+        if not stray.any():
+            return inside
+        return inside & (cv2.dilate(stray.astype(np.uint8), np.ones((3, 3), np.uint8)) == 0)
+
+
+def _own_parts(ink: np.ndarray) -> np.ndarray:
+    """The connected parts of a piece's ink that are its own: the largest one and those at
+    least ``STRAY_SHARE`` of it; what a cut severed from a neighbour's loop is left out."""
+    if STRAY_SHARE <= 0:
+        return ink
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), 8)
+    if count <= 2:
+        return ink
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    keep = np.flatnonzero(areas >= STRAY_SHARE * areas.max()) + 1
+    return np.isin(labels, keep)
 
 
 def digit_width(sizes: Sequence[tuple[int, int]]) -> float | None:
@@ -261,34 +290,34 @@ def lattice(
     whole = Piece(
         0, len(edges) - 1, (0, 0, width, height), penalty(width, height, height, line_width)
     )
-    found = Lattice(tuple(edges), (whole,), tuple(_crossed(mask, path, stroke) for path in edges))
+    crossed = tuple(_crossed(mask, path, stroke) for path in edges)
+    found = Lattice(tuple(edges), (whole,), crossed, mask)
     min_piece = max(2, int(0.2 * height))
     max_piece = max(1.3 * height, 1.6 * typical_width if typical_width else 0.0)
     area = int(mask.sum())
     pieces = [whole]
     columns = np.arange(width)[None, :]
-    for start in range(len(edges) - 1):
-        for end in range(start + 1, len(edges)):
-            if (start, end) == (0, len(edges) - 1):
-                continue
-            if float((edges[end] - edges[start]).mean()) > max_piece:
-                break
-            inside = (columns >= edges[start][:, None]) & (columns < edges[end][:, None])
-            ink = mask.astype(bool) & inside
-            count = int(ink.sum())
-            if count < 0.05 * area:
-                continue
-            ys, xs = np.nonzero(ink)
-            x0, x1, y0, y1 = int(xs.min()), int(xs.max()) + 1, int(ys.min()), int(ys.max()) + 1
-            if x1 - x0 < min_piece and y1 - y0 < 0.5 * height:
-                continue
-            cost = penalty(x1 - x0, y1 - y0, height, line_width)
-            if end < len(edges) - 1:
-                cost += cut_penalty(*found.crossings[end])
-            pieces.append(Piece(start, end, (x0, y0, x1, y1), cost))
-            if len(pieces) >= MAX_PIECES:
-                return Lattice(found.paths, tuple(pieces), found.crossings)
-    return Lattice(found.paths, tuple(pieces), found.crossings)
+    last = len(edges) - 1
+    # Narrow spans first: when the budget runs out, every stretch of the blob still has pieces.
+    spans = [(start, start + span) for span in range(1, last) for start in range(last - span + 1)]
+    for start, end in spans:
+        if float((edges[end] - edges[start]).mean()) > max_piece:
+            continue
+        inside = (columns >= edges[start][:, None]) & (columns < edges[end][:, None])
+        ink = _own_parts(mask.astype(bool) & inside)
+        if int(ink.sum()) < 0.05 * area:
+            continue
+        ys, xs = np.nonzero(ink)
+        x0, x1, y0, y1 = int(xs.min()), int(xs.max()) + 1, int(ys.min()), int(ys.max()) + 1
+        if x1 - x0 < min_piece and y1 - y0 < 0.5 * height:
+            continue
+        cost = penalty(x1 - x0, y1 - y0, height, line_width)
+        if end < last:
+            cost += cut_penalty(*found.crossings[end])
+        pieces.append(Piece(start, end, (x0, y0, x1, y1), cost))
+        if len(pieces) >= MAX_PIECES:
+            break
+    return replace(found, pieces=tuple(pieces))
 
 
 def best_path(nodes: int, pieces: Sequence[Piece], scores: Sequence[float]) -> list[int]:

@@ -13,6 +13,7 @@ from edge_runtime.split import (
     MAX_CUTS,
     MAX_PIECES,
     SLOPES,
+    Lattice,
     Piece,
     best_path,
     cut_paths,
@@ -117,3 +118,28 @@ def test_a_blob_as_wide_as_two_of_the_lines_digits_is_split(name: str) -> None:
 
     reading = DigitClassifier().read_number(REAL / name)
     assert reading.text == name.split("_")[0]
+
+
+def test_a_cut_off_arc_of_the_neighbour_is_left_out_of_a_piece() -> None:
+    mask = np.zeros((40, 40), np.uint8)
+    cv2.circle(mask, (16, 20), 12, 1, 3)  # the piece's own 0
+    cv2.ellipse(mask, (46, 20), (12, 12), 0, 150, 210, 1, 3)  # the next 0's left arc, cut off
+    paths = (np.zeros(40, np.int32), np.full(40, 40, np.int32))
+    piece = Piece(0, 1, (0, 0, 40, 40), 0.0)
+    region = Lattice(paths, (piece,), mask=mask).region(piece)
+    assert region[20, 16] and mask[20, 4] and region[20, 4]  # its own ring and inside stay
+    assert mask[20, 35] and not region[20, 35]  # the stray arc goes
+    assert Lattice(paths, (piece,)).region(piece).all()  # without the mask: the whole band
+
+
+def test_a_wide_blob_has_pieces_all_the_way_across() -> None:
+    from edge_runtime.preprocess import prepare
+
+    # "3000" whose zeros' loops cross: one blob with many cuts. The piece budget used to be
+    # spent on the left half, so no chain of pieces could reach the right edge.
+    prepared = prepare(cv2.imread(str(REAL / "3000_lined-notebook.jpg")))
+    (blob,) = [c for n in prepared.numbers for c in n.candidates if len(c.pieces) > 1]
+    assert blob.nodes > 8 and len(blob.pieces) <= MAX_PIECES
+    last = blob.nodes - 1
+    assert any(p.end == last and p.start > 0 for p in blob.pieces)
+    assert {p.start for p in blob.pieces[1:]} == set(range(last))
