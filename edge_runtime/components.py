@@ -2,9 +2,13 @@
 
 Pure functions on a binary mask (0/255, white ink). A blob is rejected by
 its shape (too thin and long: a line or page border; too solid and thick: a
-shadow or a smudge; touching the border across most of the image) and by its
-context (much taller or smaller than the writing around it). Every rejection
-carries a reason, shown in the debug view.
+shadow or a smudge; touching the border across most of the image), by where
+it lies (running along the image's edge: a dark region's edge; a stroke much
+finer than the pen, cut by the frame: a margin line) and by its context (much
+taller or smaller than the writing around it). Every rejection carries a
+reason, shown in the debug view. Before that, the pieces of a broken digit
+are joined (:func:`merge_parts`): stacked in one column, or a short open
+fragment beside its digit.
 """
 
 from __future__ import annotations
@@ -235,7 +239,7 @@ def edge_reason(blob: Blob, scale: Scale, image_shape: tuple[int, int]) -> str |
     along_edge = blob.border > 0.4 * long_side  # runs along the image's edge
     if spans and along_edge and long_side > 1.6 * scale.height:  # paper edge, photo frame
         return f"page edge or border line ({box.width}×{box.height} touching the image edge)"
-    if blob.border >= 0.9 * long_side and blob.fill > 0.85:  # no pen stroke is a solid bar
+    if blob.border >= 0.9 * long_side and blob.fill > 0.5:  # no pen stroke runs along the edge
         return f"edge of a dark region cut by the image border ({box.width}×{box.height})"
     if (
         blob.stroke < 0.5 * scale.stroke

@@ -153,3 +153,19 @@ def test_level_bottoms_of_touching_digits_are_no_rule_but_an_underline_is() -> N
     labels, blobs = find_blobs(underlined, min_area=4)
     erased, rejected = erase_lines(underlined, labels, blobs, height=40.0, stroke=4.0)
     assert len(rejected) == 1 and not erased[46:51, 140:190].any()
+
+
+def test_ink_running_along_the_image_edge_is_a_dark_regions_edge() -> None:
+    # The slanted edge of a table beyond the paper leaves a strip along the image's side.
+    mask = np.zeros((384, 512), np.uint8)
+    cv2.fillPoly(mask, [np.array([[0, 200], [12, 200], [6, 310], [0, 310]])], 255)
+    cv2.putText(mask, "695", (150, 300), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 8)
+    scale = Scale(stroke=8.0, height=66.0)
+    strip, *digits = find_blobs(mask, min_area=4)[1]
+    assert "edge of a dark region" in (rejection_reason(strip, scale, mask.shape) or "")
+    assert all(rejection_reason(d, scale, mask.shape) is None for d in digits)
+    # A 1 in a tight crop touches the top and the bottom, not a side: it stays.
+    tight = np.zeros((60, 20), np.uint8)
+    tight[:, 7:13] = 255
+    (one,) = find_blobs(tight, min_area=4)[1]
+    assert rejection_reason(one, Scale(stroke=6.0, height=60.0), tight.shape) is None
