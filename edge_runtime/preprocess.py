@@ -392,8 +392,15 @@ def prepare(image: np.ndarray, options: PreprocessOptions = DEFAULT_OPTIONS) -> 
         mask, ruled = erase_lines(mask, labels, blobs, scale.height, scale.stroke)
         if ruled:
             labels, blobs = find_blobs(mask, min_area=4)
-    floor_area = max(4, int(1.5 * scale.stroke**2))
-    blobs = [b for b in blobs if b.area >= floor_area and all(b is not f for f, _ in frames)]
+    # Specks are dots about one stroke across. A piece of a thin, broken digit beside a bold
+    # one has less ink than a bold stroke's square but is longer: it stays, to be joined.
+    floor_area, floor_side = max(4, int(1.5 * scale.stroke**2)), 1.5 * scale.stroke
+    blobs = [
+        b
+        for b in blobs
+        if (b.area >= floor_area or max(b.box.width, b.box.height) >= floor_side)
+        and all(b is not f for f, _ in frames)
+    ]
     # Pieces of a broken digit are joined before they could be rejected as specks.
     kept, rejected = select_digits(merge_parts(blobs, scale, mask.shape), scale, mask.shape)
     rejected += ruled

@@ -147,3 +147,16 @@ def test_to_gray_rejects_bad_arrays(bad, message) -> None:
 def test_to_gray_accepts_float_and_bool() -> None:
     assert to_gray(np.ones((4, 4), np.float32)).max() == 255
     assert to_gray(np.ones((4, 4), bool)).max() == 255
+
+
+def test_a_thin_broken_digit_beside_a_bold_one_keeps_its_pieces() -> None:
+    # The bold 9 sets the writing's stroke (~20 px); the thin 7's bar, broken from its stem,
+    # has less ink than 1.5 bold strokes squared and was dropped as a speck: the 7 became a 1.
+    page = np.full((384, 512), 215, np.uint8)
+    cv2.putText(page, "9", (150, 260), cv2.FONT_HERSHEY_SIMPLEX, 4, 40, 22)
+    cv2.line(page, (290, 150), (335, 150), 110, 4)  # the 7's bar ...
+    cv2.line(page, (333, 158), (305, 255), 110, 4)  # ... and its stem, a gap below it
+    prepared = prepare(page)
+    (number,) = prepared.numbers
+    _nine, seven = (candidate.box for candidate in number.candidates)
+    assert seven.y <= 150 and seven.width >= 45 and seven.bottom >= 250
