@@ -232,8 +232,14 @@ def _centres(mask: np.ndarray, min_piece: int) -> list[tuple[int, float]]:
     return chosen
 
 
-def cut_paths(mask: np.ndarray, height: int | None = None) -> list[np.ndarray]:
-    """Candidate cut paths through a blob mask (``uint8`` 0/1), left to right, deduplicated."""
+def cut_paths(
+    mask: np.ndarray, height: int | None = None, line_width: float | None = None
+) -> list[np.ndarray]:
+    """Candidate cut paths through a blob mask (``uint8`` 0/1), left to right, deduplicated.
+
+    How many digits the blob may hold (so how many cuts to look for) comes from its
+    height and, when known, from the line's digit width (small digits beside a tall one).
+    """
     rows, width = mask.shape
     height = height or rows
     min_piece = max(2, int(0.2 * height))
@@ -241,6 +247,8 @@ def cut_paths(mask: np.ndarray, height: int | None = None) -> list[np.ndarray]:
         return []
     centres = _centres(mask, min_piece)
     digits = max(2, round(width / (DIGIT_ASPECT * height)))
+    if line_width:
+        digits = max(digits, round(width / max(1.0, line_width)))
     budget = min(MAX_CUTS // 2, 2 * digits)
     even = [round(width * i / digits) for i in range(1, digits)]
     seeds = [c for c, _ in centres[:budget]]
@@ -285,7 +293,8 @@ def lattice(
     wider than the line's digits.
     """
     height, width = mask.shape
-    edges = [np.zeros(height, np.int32), *cut_paths(mask), np.full(height, width, np.int32)]
+    cuts = cut_paths(mask, line_width=line_width)
+    edges = [np.zeros(height, np.int32), *cuts, np.full(height, width, np.int32)]
     stroke = _stroke(mask)
     whole = Piece(
         0, len(edges) - 1, (0, 0, width, height), penalty(width, height, height, line_width)
