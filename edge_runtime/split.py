@@ -16,7 +16,12 @@ reads every piece once and :func:`best_path` picks the chain of pieces, from
 the blob's left edge to its right edge, with the best joint score (sum of the
 pieces' log-confidences minus each piece's shape penalty): one dynamic
 programme, not a search over combinations. Bounded whatever the input: at
-most ``MAX_CUTS`` cut paths and ``MAX_PIECES`` pieces per blob.
+most ``MAX_CUTS`` cut paths and ``MAX_PIECES`` pieces per blob, narrowest first.
+
+The blob's line helps when it has enough single digits (:func:`digit_width`):
+their width says how many digits the blob may hold, and a piece much wider than
+them pays for being read as one. A piece's ink that a cut severed from its
+neighbour (a stray arc of a crossed loop) is left out of its crop.
 """
 
 from __future__ import annotations
@@ -67,8 +72,6 @@ WIDTH_QUANTILE = 0.75
 MIN_WIDTHS = 5
 """Single digits a line needs before its digit width is trusted: MNIST-like writing varies
 a lot in width (a 5 or 7 with a long bar), so a median of two or three says too little."""
-
-
 STRAY_SHARE = 0.3
 """A piece's ink parts smaller than this share of its largest are a neighbour's stray arcs."""
 
