@@ -33,6 +33,9 @@ MAX_TILT = 0.2
 MAX_LINES = 4
 """Lines searched for in one blob (a form's box has a top, a bottom and two sides)."""
 
+MIN_LENGTH = 24
+"""Shortest line searched for, in pixels, however small the writing is measured."""
+
 COVERAGE = 0.9
 """A line's band holds ink at this share of the positions along it (rules are continuous)."""
 
@@ -111,6 +114,7 @@ def find_line(
     slopes = np.arange(-MAX_TILT, MAX_TILT + coarse / 2, coarse)
     slope, _ = _best_slope(sample_along, sample_across, slopes, 4)
     fine = np.arange(slope - coarse, slope + coarse + 0.5 / span, 1.0 / span)
+    fine = fine[np.abs(fine) <= MAX_TILT + 0.5 / span]
     slope, peak = _best_slope(sample_along, sample_across, fine, 1)
     if peak * step < 0.6 * min_length:  # not even the pixels of one such line
         return None, nothing
@@ -264,7 +268,7 @@ def erase_lines(
     costs nothing. The mask is returned unchanged (the same object) when no
     line was found.
     """
-    min_length = int(2.2 * height)
+    min_length = max(MIN_LENGTH, int(2.2 * height))
     lines = [
         line
         for blob in blobs

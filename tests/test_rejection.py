@@ -169,3 +169,18 @@ def test_ink_running_along_the_image_edge_is_a_dark_regions_edge() -> None:
     tight[:, 7:13] = 255
     (one,) = find_blobs(tight, min_area=4)[1]
     assert rejection_reason(one, Scale(stroke=6.0, height=60.0), tight.shape) is None
+
+
+def test_no_line_is_steeper_than_max_tilt_or_shorter_than_the_floor() -> None:
+    from edge_runtime.rulings import MAX_TILT, MIN_LENGTH
+
+    steep = np.zeros((60, 120), np.uint8)
+    cv2.line(steep, (10, 10), (50, 40), 255, 2)  # 37 degrees: a stroke, not a rule askew
+    labels, (blob,) = find_blobs(steep, min_area=4)
+    found = blob_lines(labels, blob, min_length=MIN_LENGTH, stroke=2.0)
+    assert all(abs(line.slope) <= MAX_TILT + 1 / MIN_LENGTH for line in found)
+    # Tiny writing measured 7 px tall: a 20-px dash is still no rule.
+    dash = np.zeros((40, 60), np.uint8)
+    cv2.line(dash, (10, 20), (30, 20), 255, 2)
+    labels, blobs = find_blobs(dash, min_area=4)
+    assert erase_lines(dash, labels, blobs, height=7.0, stroke=2.0)[1] == []
