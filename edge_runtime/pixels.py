@@ -62,6 +62,14 @@ TAIL_SIDES = (128, 384)
 is big, a finer one, where a stroke 1/50 of the frame still keeps most of its contrast."""
 
 
+def _shrunk(gray: np.ndarray, scale: float) -> np.ndarray:
+    """``gray`` shrunk by ``scale`` (area-averaged), never below 1 px a side (a 1×20000 strip)."""
+    if scale == 1.0:
+        return gray
+    fx, fy = max(scale, 1.0 / gray.shape[1]), max(scale, 1.0 / gray.shape[0])
+    return cv2.resize(gray, None, fx=fx, fy=fy, interpolation=cv2.INTER_AREA)
+
+
 def _median_tails(gray: np.ndarray, side: int = TAIL_SIDES[0]) -> bool | None:
     """Polarity from how far pixels stray from their local median, or None when unsure.
 
@@ -77,12 +85,7 @@ def _median_tails(gray: np.ndarray, side: int = TAIL_SIDES[0]) -> bool | None:
     make the paper between them the tail instead; the answer is then kept
     only if the tail stands out from the paper (:func:`_tail_is_ink`).
     """
-    scale = min(1.0, side / max(gray.shape))
-    small = (
-        gray
-        if scale == 1.0
-        else cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    )
+    small = _shrunk(gray, min(1.0, side / max(gray.shape)))
     if min(small.shape) < 11:
         return None
     local = cv2.medianBlur(small, 11)
@@ -149,12 +152,7 @@ def ink_is_dark(gray: np.ndarray) -> bool:
         tails = _median_tails(gray, TAIL_SIDES[1])
     if tails is not None:
         return tails
-    scale = min(1.0, 256 / max(gray.shape))
-    small = (
-        gray
-        if scale == 1.0
-        else cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    )
+    small = _shrunk(gray, min(1.0, 256 / max(gray.shape)))
     # A 9-px kernel at this size: wider than strokes, narrower than the paper inside a loop.
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (9, 9))
     dark = np.percentile(cv2.morphologyEx(small, cv2.MORPH_BLACKHAT, kernel), 99)

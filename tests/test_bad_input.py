@@ -20,6 +20,10 @@ BAD = {
     "salt and pepper": (rng.random((300, 300)) < 0.5).astype(np.uint8) * 255,
     "1x1": np.zeros((1, 1), np.uint8),
     "1x5000": np.tile(np.array([[0, 255]], np.uint8), (1, 2500)),
+    # Thin strips of noise: a copy shrunk to a fixed side would round to 0 px across.
+    "1x20000": rng.integers(0, 256, (1, 20000), dtype=np.uint8),
+    "20000x1": rng.integers(0, 256, (20000, 1), dtype=np.uint8),
+    "2x20000": rng.integers(0, 256, (2, 20000), dtype=np.uint8),
     "transparent": np.zeros((64, 64, 4), np.uint8),
     "stripes": np.tile(np.repeat(np.array([0, 255], np.uint8), 3), (200, 40)),
     "checkerboard": (np.indices((400, 400)).sum(axis=0) % 2 * 255).astype(np.uint8),
@@ -35,6 +39,16 @@ def test_bad_images_give_a_reading_or_a_reason(name) -> None:
     if isinstance(result, NoDigit):
         assert result.reason.startswith("no digit")
     assert time.perf_counter() - started < 20  # a hang would be minutes; this is not a timing test
+
+
+@pytest.mark.parametrize("shape", [(1, 20000), (20000, 1), (2, 20000)])
+def test_thin_strips_read_through_the_classifier(shape) -> None:
+    from edge_runtime import DigitClassifier
+
+    strip = np.random.default_rng(1).integers(0, 256, shape, dtype=np.uint8)
+    classifier = DigitClassifier()
+    assert isinstance(classifier.read_number(strip).text, str)
+    assert isinstance(classifier.inspect(strip).reading.text, str)
 
 
 def test_huge_image_is_bounded() -> None:
