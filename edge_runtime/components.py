@@ -195,14 +195,21 @@ def merge_parts(
     merged: list[Blob] = []
     alone = [] if image_shape is None else [b for b in blobs if edge_reason(b, scale, image_shape)]
     height = None if image_shape is None else image_shape[0]
+    # A sweep from left to right: a piece ending more than half a stroke left of the next blob
+    # can neither share its column nor touch it, so it is compared no more (no n² on noise).
+    reach, active = 0.5 * scale.stroke, []
+    lone = {id(a) for a in alone}
     for blob in sorted(blobs, key=lambda b: b.box.x):
-        if any(blob is a for a in alone):
+        if id(blob) in lone:
             continue
-        for index, other in enumerate(merged):
+        active = [i for i in active if blob.box.x - merged[i].box.right <= reach]
+        for index in active:
+            other = merged[index]
             if _stacked(other, blob, scale, height) or _fragment(other, blob, scale):
                 merged[index] = _merge(other, blob)
                 break
         else:
+            active.append(len(merged))
             merged.append(blob)
     return sorted(merged + alone, key=lambda b: b.box.x)
 

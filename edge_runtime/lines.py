@@ -29,23 +29,33 @@ def _fits(line: list[Blob], blob: Blob, max_gap: float) -> float | None:
     handwriting stays one number, a far-off mark does not join it.
     """
     last = line[-1]
-    tallest = max(b.box.height for b in line)
     gap = blob.box.x - last.box.right
+    # Vertical overlap with the line's band (the last digit's, so slanted lines still chain).
+    # The cheap tests first: on a page of specks most lines fail them.
+    top, bottom = max(last.box.y, blob.box.y), min(last.box.bottom, blob.box.bottom)
+    if bottom - top < 0.4 * min(last.box.height, blob.box.height):
+        return None
+    if gap < -0.5 * min(last.box.width, blob.box.width):
+        return None
+    tallest = max(b.box.height for b in line)
     spacing = [b.box.x - a.box.right for a, b in itertools.pairwise(line)]
     allowed = max_gap * max(tallest, blob.box.height)
-    if spacing:
+    if spacing and gap > allowed:
         allowed = max(allowed, 2.0 * float(np.median(spacing)))
-    if gap > allowed or gap < -0.5 * min(last.box.width, blob.box.width):
+    if gap > allowed:
         return None
     median = float(np.median([b.box.height for b in line]))
     height = blob.box.height
     if not (0.3 <= height / median <= 3.3 or 0.25 <= height / tallest <= 2.5):
         return None
-    # Vertical overlap with the line's band (the last digit's, so slanted lines still chain).
-    top, bottom = max(last.box.y, blob.box.y), min(last.box.bottom, blob.box.bottom)
-    if bottom - top < 0.4 * min(last.box.height, blob.box.height):
-        return None
     return float(gap)
+
+
+def _reach(line: list[Blob], tallest: int, max_gap: float) -> float:
+    """The widest gap after ``line`` that :func:`_fits` could allow a blob at most ``tallest``
+    high."""
+    spacing = [b.box.x - a.box.right for a, b in itertools.pairwise(line)]
+    return max(max_gap * tallest, 2.0 * float(np.median(spacing)) if spacing else 0.0)
 
 
 def group_lines(blobs: Sequence[Blob], max_gap: float = MAX_GAP) -> list[list[Blob]]:
@@ -55,16 +65,26 @@ def group_lines(blobs: Sequence[Blob], max_gap: float = MAX_GAP) -> list[list[Bl
     the smallest gap, or starts a new one. Prominence is total ink area.
     """
     lines: list[list[Blob]] = []
+    # A sweep from left to right: a line whose end lies farther left of the next blob than any
+    # blob could reach (the tallest blob's gap, or twice its own spacing) is compared no more.
+    tallest = max((b.box.height for b in blobs), default=0)
+    active: list[tuple[list[Blob], float]] = []  # (line, its reach)
     for blob in sorted(blobs, key=lambda b: (b.box.x, b.box.y)):
         best, best_gap = None, None
-        for line in lines:
+        active = [
+            (line, reach) for line, reach in active if blob.box.x - line[-1].box.right <= reach
+        ]
+        for line, _ in active:
             gap = _fits(line, blob, max_gap)
             if gap is not None and (best_gap is None or gap < best_gap):
                 best, best_gap = line, gap
         if best is None:
-            lines.append([blob])
+            best = [blob]
+            lines.append(best)
         else:
             best.append(blob)
+            active = [(line, reach) for line, reach in active if line is not best]
+        active.append((best, _reach(best, tallest, max_gap)))
     return sorted(lines, key=lambda line: -sum(b.area for b in line))
 
 
