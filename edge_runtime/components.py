@@ -20,6 +20,11 @@ import numpy as np
 from edge_runtime.opencv import cv2
 from edge_runtime.results import Box, Rejected
 
+TEXTURE = 8.0
+"""A digit's ink is a stroke at most ~4 of its long sides long (an 8, a few touching digits);
+a blob holding more than this many stroke-widths × long side of ink is texture (noise, a
+pattern), however it measures."""
+
 
 @dataclass(frozen=True)
 class Blob:
@@ -271,6 +276,9 @@ def rejection_reason(blob: Blob, scale: Scale, image_shape: tuple[int, int]) -> 
         and (box.width > box.height or long_side > 2.2 * scale.height)
     ):
         return f"straight line ({box.width}×{box.height}, stroke {blob.stroke:.1f} px)"
+    if blob.area > TEXTURE * blob.stroke * long_side:
+        ratio = blob.area / (blob.stroke * long_side)
+        return f"texture ({ratio:.0f}× the ink a pen stroke draws in a digit that size)"
     if blob.stroke > 2.6 * scale.stroke and blob.fill > 0.55:
         ratio = blob.stroke / scale.stroke
         return f"solid blob (fill {blob.fill:.2f}, stroke {ratio:.1f}× the writing's)"

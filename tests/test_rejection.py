@@ -184,3 +184,11 @@ def test_no_line_is_steeper_than_max_tilt_or_shorter_than_the_floor() -> None:
     cv2.line(dash, (10, 20), (30, 20), 255, 2)
     labels, blobs = find_blobs(dash, min_area=4)
     assert erase_lines(dash, labels, blobs, height=7.0, stroke=2.0)[1] == []
+
+
+def test_noise_is_texture_not_digits(classifier) -> None:
+    # Uniform noise measured as writing 273 px tall with 2-px strokes: read "01" before.
+    noise = np.random.default_rng(0).integers(0, 256, (1200, 1600), dtype=np.uint8)
+    inspection = classifier.inspect(noise)
+    assert inspection.reading.text == ""
+    assert any(r.startswith("texture") for r in _reasons(inspection))
