@@ -74,12 +74,15 @@ def _prominence(reading: NumberReading) -> float:
     """How much a number stands out: big writing, a few digits, read with confidence.
 
     Height counts squared so a line of small printed text loses to a large
-    handwritten number; the digit count stops helping after four.
+    handwritten number; the digit count stops helping after four. A number is
+    as sure as its least sure digit: handwritten words read as digits (a name
+    on a form) always hold a letter the model is unsure of, while their mean
+    confidence can still beat a real number written smaller.
     """
     heights = sorted(p.box.height for p in reading.digits if p.box is not None)
     if not heights:
         return 0.0
-    confidence = sum(p.confidence for p in reading.digits) / len(reading.digits)
+    confidence = min(p.confidence for p in reading.digits)
     return heights[len(heights) // 2] ** 2 * min(len(heights), 4) * confidence
 
 

@@ -61,6 +61,9 @@ def test_a_forms_comb_dividers_and_printed_headings_are_rejected(classifier) -> 
     assert sum(r.startswith("printed text") for r in reasons) >= 20
     texts = [number.text for number in inspection.numbers]
     assert "0001250981" in texts
+    # The handwritten name above it reads "484658" in bigger writing, with a letter the model
+    # is unsure of (0.55); the student number wins as the most prominent.
+    assert inspection.reading.text == "0001250981"
     assert not any(set(text) == {"1"} or "1111" in text for text in texts)
 
 
@@ -192,3 +195,20 @@ def test_noise_is_texture_not_digits(classifier) -> None:
     inspection = classifier.inspect(noise)
     assert inspection.reading.text == ""
     assert any(r.startswith("texture") for r in _reasons(inspection))
+
+
+def test_a_number_is_as_prominent_as_its_least_sure_digit() -> None:
+    from edge_runtime.classifier import _prominence
+    from edge_runtime.results import NumberReading, Prediction
+
+    def number(height: int, confidences: list[float]) -> NumberReading:
+        return NumberReading(
+            tuple(
+                Prediction(7, c, box=Box(40 * i, 0, 30, height)) for i, c in enumerate(confidences)
+            )
+        )
+
+    words = number(32, [1.0, 0.55, 1.0, 0.64, 0.88, 0.98])  # mean 0.84, one letter unsure
+    digits = number(24, [1.0] * 10)
+    assert _prominence(digits) > _prominence(words)
+    assert _prominence(number(40, [0.9] * 4)) > _prominence(number(20, [1.0] * 4))
