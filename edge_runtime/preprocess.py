@@ -294,6 +294,37 @@ def _frames(labels: np.ndarray, blobs: list[Blob]) -> list[tuple[Blob, str]]:
     return [(b, reason) for b, reason in found if reason is not None and closed(labels, b)]
 
 
+THIN_RULE = 0.65
+"""A family of page-long parallel lines at most this fraction of the pen's stroke wide is ruling
+whatever the digits' height (see :func:`_without_rulings`)."""
+
+
+def _without_rulings(mask: np.ndarray, scale: Scale) -> np.ndarray:
+    """``mask`` without ruled or squared-paper lines (:func:`remove_ruled_lines`).
+
+    A ruling line is far longer than a digit, while the stems of "404" in a
+    tight crop are not: lines must be 2.2 digit heights long. But page-high
+    rules themselves set the height measured before they are removed, which
+    would keep every such family; so a family under 2/3 of the stroke of the
+    ink left without it (or with nothing left: stripes) goes regardless.
+    """
+    guarded = remove_ruled_lines(mask, min_length=int(2.2 * scale.height))
+    if 2.2 * scale.height <= 0.7 * min(mask.shape):
+        return guarded  # the guard asks for no more than the search's own 70% of the image
+    unguarded = remove_ruled_lines(mask)
+    if unguarded is mask or np.array_equal(unguarded, guarded):
+        return guarded
+    height, width = mask.shape
+    removed = find_blobs(cv2.bitwise_and(mask, cv2.bitwise_not(unguarded)), min_area=4)[1]
+    # What was taken must be lines: half the image long, not crumbs of a digit's stems.
+    lines = [b for b in removed if b.box.height >= 0.5 * height or b.box.width >= 0.5 * width]
+    if not lines:
+        return guarded
+    pen = estimate_scale(find_blobs(unguarded, min_area=4)[1], strict=True)
+    width = float(np.median([b.stroke for b in lines]))  # most pieces cross no digit
+    return unguarded if pen is None or width <= THIN_RULE * pen.stroke else guarded
+
+
 def _rough_scale(mask: np.ndarray) -> tuple[list[Blob], Scale | None]:
     """The blobs of a first mask and the writing's scale, long straight lines taken out first.
 
@@ -371,8 +402,7 @@ def prepare(image: np.ndarray, options: PreprocessOptions = DEFAULT_OPTIONS) -> 
         return NoDigit("no digit: nothing stands out from the background")
     ruled: list[Rejected] = []
     if options.remove_lines:
-        # A ruling line is far longer than a digit: the stems of "404" in a tight crop are not.
-        mask = remove_ruled_lines(mask, min_length=int(2.2 * scale.height))
+        mask = _without_rulings(mask, scale)
     labels, blobs = find_blobs(mask, min_area=4)
     frames = _frames(labels, blobs) if options.remove_lines else []
     unframed = [b for b in blobs if all(b is not f for f, _ in frames)]

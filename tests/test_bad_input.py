@@ -89,3 +89,12 @@ def test_normalize_digit_contract() -> None:
     assert np.all(np.abs(moments - 13.5) < 1.5)
     assert not normalize_digit(np.zeros((10, 10), bool)).any()
     assert normalize_digit(crop > 0).shape == (28, 28)
+
+
+def test_a_page_of_stripes_is_no_number() -> None:
+    # 3-px vertical stripes across a VGA frame: page-high lines set the digit height, and
+    # a guard "lines longer than 2.2 digit heights" then kept them all, read as 1s.
+    from edge_runtime import DigitClassifier
+
+    stripes = np.tile(((np.arange(640) // 3) % 2 * 255).astype(np.uint8), (480, 1))
+    assert DigitClassifier().read_number(stripes).text == ""

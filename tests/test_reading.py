@@ -134,3 +134,29 @@ def test_box_sides_round_a_number_are_not_read_as_ones(classifier, mnist) -> Non
             cv2.line(page, (x, box.y - pad), (x, box.bottom + pad), (40, 40, 40), 3)
         hits += classifier.read_number(page).text == "583"
     assert hits >= 5
+
+
+def _on_rules(digit: np.ndarray, pitch: int, width: int, grid: bool) -> np.ndarray:
+    """A 168-px MNIST digit on 640x480 paper ruled with page-long lines (squared when grid)."""
+    import cv2
+
+    page = np.full((480, 640), 225, np.uint8)
+    for x in range(10, 640, pitch):
+        cv2.line(page, (x, 0), (x, 479), 140, width)
+    for y in range(10, 480, pitch) if grid else ():
+        cv2.line(page, (0, y), (639, y), 140, width)
+    ink = 255 - cv2.resize(digit, (168, 168)).astype(np.int32) * 200 // 255
+    page[150:318, 240:408] = np.minimum(page[150:318, 240:408], ink)
+    return page
+
+
+@pytest.mark.parametrize(
+    ("pitch", "width", "grid", "floor"),
+    # Read 4/40 on dense rules when page-high rules set the digit height that guards their
+    # removal (21/40 before that guard; 20/40 with the thin-rule test). The 1-px grid, 40/40.
+    [(20, 3, False, 15), (32, 1, True, 36)],
+)
+def test_digit_on_page_high_rules(classifier, mnist, pitch, width, grid, floor) -> None:
+    digits, labels = mnist.test.images[:40], mnist.test.labels[:40]
+    read = [classifier.read_number(_on_rules(d, pitch, width, grid)).text for d in digits]
+    assert sum(t == str(v) for t, v in zip(read, labels, strict=True)) >= floor
