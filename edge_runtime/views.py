@@ -13,10 +13,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from edge_runtime.components import Blob, Scale
+from edge_runtime.components import Blob, Scale, estimate_scale
 from edge_runtime.lines import union_box
 from edge_runtime.opencv import cv2
 from edge_runtime.results import Box
+
+MIN_WRITING_PX = 10
+"""Writing shorter than this in the working view is taken for specks when judging the scale."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,32 @@ def working_view(gray: np.ndarray, working_side: int) -> View:
     return View(resized(gray, scale), scale)
 
 
+def _without_wedges(
+    blobs: list[Blob], scale: Scale, shape: tuple[int, ...]
+) -> tuple[list[Blob], Scale]:
+    """The blobs and their scale without solid wedges at the frame's border.
+
+    A hard shadow's edge meeting the frame's border is a wedge of "ink" to a top-hat: as tall
+    as big writing and far thicker than the pen (more than twice the stroke of the writing
+    clear of the border), it would hide that the writing is small and needs a zoom. Ink that
+    runs off the frame with the pen's stroke (writing, noise) is kept.
+    """
+    height, width = shape[:2]
+    inside = [
+        b
+        for b in blobs
+        if b.box.x > 0 and b.box.y > 0 and b.box.right < width and b.box.bottom < height
+    ]
+    inner = estimate_scale(inside, strict=True)
+    if inner is None or inner.height < MIN_WRITING_PX:  # specks: too little to judge by
+        return blobs, scale
+    clear = {id(b) for b in inside}
+    kept = [b for b in blobs if id(b) in clear or b.stroke <= 2 * inner.stroke]
+    if len(kept) == len(blobs):
+        return blobs, scale
+    return kept, estimate_scale(kept, strict=True) or inner
+
+
 def zoomed_view(
     gray: np.ndarray,
     view: View,
@@ -65,6 +94,7 @@ def zoomed_view(
     ``min_height_px`` (never above the original's resolution; pixels bounded)."""
     if view.scale >= 1.0:
         return view
+    blobs, scale = _without_wedges(blobs, scale, view.gray.shape)
     if scale.stroke >= min_stroke_px and scale.height >= min_height_px:
         return view
     digitish = [b for b in blobs if b.box.height >= 0.4 * scale.height] or blobs

@@ -1,0 +1,35 @@
+"""Working resolution and the zoomed re-read (edge_runtime.views); pure numpy/OpenCV."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from edge_runtime.components import estimate_scale, find_blobs
+from edge_runtime.opencv import cv2
+from edge_runtime.views import working_view, zoomed_view
+
+ZOOM = {"min_stroke_px": 2.2, "min_height_px": 32.0, "max_zoom_pixels": 2_500_000}
+
+
+def _small_number_beside_a_shadow_wedge() -> tuple[np.ndarray, np.ndarray]:
+    """A 1600×1200 page with "4096" written 36 px tall (12 px in the working view), and the
+    working top-hat mask: the digits plus the wedge a shadow's edge makes at the frame's top."""
+    page = np.full((1200, 1600), 210, np.uint8)
+    cv2.putText(page, "4096", (700, 620), cv2.FONT_HERSHEY_SIMPLEX, 1.8, 30, 5)
+    view = working_view(page, 512)
+    mask = (view.gray < 120).astype(np.uint8) * 255
+    wedge = np.array([[330, 0], [362, 0], [336, 62]], np.int32)
+    cv2.fillPoly(mask, [wedge], 255)
+    return page, mask
+
+
+def test_a_shadow_wedge_at_the_frame_edge_does_not_hide_small_writing() -> None:
+    page, mask = _small_number_beside_a_shadow_wedge()
+    view = working_view(page, 512)
+    blobs = find_blobs(mask, min_area=4)[1]
+    scale = estimate_scale(blobs)
+    assert scale is not None and scale.height >= 50  # the wedge sets the rough scale
+    zoomed = zoomed_view(page, view, blobs, scale, **ZOOM)
+    assert zoomed.scale > 1.5 * view.scale
+    digits = find_blobs((zoomed.gray < 120).astype(np.uint8) * 255, min_area=4)[1]
+    assert len(digits) == 4 and all(b.box.height >= 28 for b in digits)
