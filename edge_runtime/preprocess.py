@@ -61,7 +61,7 @@ from edge_runtime.pixels import MIN_CONTRAST, MNIST_SIDE, ink_is_dark, is_mnist_
 from edge_runtime.results import Box
 from edge_runtime.rulings import erase_lines
 from edge_runtime.split import SPLIT_ASPECT, Lattice, Piece, digit_width, lattice, needs_split
-from edge_runtime.views import View, working_view, zoomed_view
+from edge_runtime.views import View, full_view, working_view, zoomed_view
 
 __all__ = [
     "DEFAULT_OPTIONS",
@@ -374,6 +374,11 @@ def prepare(image: np.ndarray, options: PreprocessOptions = DEFAULT_OPTIONS) -> 
         return NoDigit(f"no digit: blank image (contrast {contrast} < {options.min_contrast})")
     dark = ink_is_dark(view.gray)
     rough_ink, rough, rough_blobs, scale = _rough(view, dark, options)
+    if (rough is None or scale is None) and (
+        finer := full_view(gray, view, options.max_zoom_pixels)
+    ) is not view:
+        view = finer  # faint thin strokes (pencil) average away at the working size
+        rough_ink, rough, rough_blobs, scale = _rough(view, dark, options)
     if rough is None:
         return NoDigit("no digit: nothing stands out from the background")
     if scale is None:

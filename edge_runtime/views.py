@@ -54,6 +54,15 @@ def working_view(gray: np.ndarray, working_side: int) -> View:
     return View(resized(gray, scale), scale)
 
 
+def full_view(gray: np.ndarray, view: View, max_pixels: int) -> View:
+    """The whole frame at its own resolution (at most ``max_pixels``), or ``view`` when that is
+    no finer: where thin faint strokes (pencil) have not been averaged away."""
+    zoom = min(1.0, (max_pixels / max(1, gray.size)) ** 0.5)
+    if zoom <= view.scale * 1.2:
+        return view
+    return View(resized(gray, zoom), zoom)
+
+
 def _without_wedges(
     blobs: list[Blob], scale: Scale, shape: tuple[int, ...]
 ) -> tuple[list[Blob], Scale]:

@@ -33,3 +33,14 @@ def test_a_shadow_wedge_at_the_frame_edge_does_not_hide_small_writing() -> None:
     assert zoomed.scale > 1.5 * view.scale
     digits = find_blobs((zoomed.gray < 120).astype(np.uint8) * 255, min_area=4)[1]
     assert len(digits) == 4 and all(b.box.height >= 28 for b in digits)
+
+
+def test_faint_thin_writing_in_a_big_frame_is_looked_for_at_full_size() -> None:
+    from edge_runtime.preprocess import Prepared, prepare
+
+    page = np.full((1200, 1600), 205, np.uint8)  # pencil-grey "37", 2 px strokes, 36 px tall
+    cv2.putText(page, "37", (760, 620), cv2.FONT_HERSHEY_SIMPLEX, 1.5, 160, 2, cv2.LINE_AA)
+    prepared = prepare(page)  # at the 512-px working size the strokes average away
+    assert isinstance(prepared, Prepared)
+    box = prepared.largest().box
+    assert 740 <= box.x <= 840 and 570 <= box.y <= 630
