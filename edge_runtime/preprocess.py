@@ -6,10 +6,10 @@ segmentations into 28×28 MNIST-form crops) or :class:`NoDigit` (a typed
 reason). The classifier then only predicts: load → prepare → predict.
 
 Pipeline, all pure numpy/OpenCV: gray → a working copy (≤ ``working_side``)
-→ polarity (ink made white) → a cheap top-hat pass that measures the
-writing's stroke width and digit height → when strokes came out thinner than
-~2 px or digits shorter than ``min_height_px`` and the original has more pixels,
-the region of the writing is re-read at a zoom that gives them room
+→ polarity (ink made white) → a cheap top-hat pass that measures the writing's
+stroke width and digit height (:mod:`edge_runtime.scale`) → when strokes came
+out thinner than ~2 px or digits shorter than ``min_height_px`` and the
+original has more pixels, the region of the writing is re-read at a zoom that gives them room
 (:mod:`edge_runtime.views`) → ink separated from the paper at the writing's scale
 (see :mod:`edge_runtime.ink`) → ruled lines removed, level or askew
 (:mod:`edge_runtime.rulings`) → components measured, broken digits joined,
@@ -43,8 +43,6 @@ from edge_runtime.ink import (
     background_ink,
     ink_mask,
     polarity_flipped,
-    remove_long_strokes,
-    remove_ruled_lines,
     tophat_ink,
 )
 from edge_runtime.lines import comb_dividers, frame_sides, group_lines, union_box, without_printed
@@ -60,6 +58,7 @@ from edge_runtime.opencv import cv2
 from edge_runtime.pixels import MIN_CONTRAST, MNIST_SIDE, ink_is_dark, is_mnist_like, to_gray
 from edge_runtime.results import Box
 from edge_runtime.rulings import erase_lines
+from edge_runtime.scale import rough_scale, tallness, without_long_strokes, without_rulings
 from edge_runtime.split import SPLIT_ASPECT, Lattice, Piece, digit_width, lattice, needs_split
 from edge_runtime.views import View, full_view, working_view, zoomed_view
 
@@ -234,23 +233,6 @@ def _candidate(
     return _pieces(lattice(own, typical_width, digit_width), strength, place, ratio, tall)
 
 
-def _tallness(line: list[Blob], index: int) -> float:
-    """Height of ``line[index]`` over the median height of the line's other blobs, when it
-    hangs below them; else 0.
-
-    It hangs when its bottom is a quarter of their height below their median bottom, and
-    at least half as far as its top rises above their median top. A 7 or 9 written with a
-    tail does; a plain 1 beside small digits stands on their baseline and rises above them.
-    """
-    others = [b.box for i, b in enumerate(line) if i != index]
-    if not others:
-        return 0.0
-    box, height = line[index].box, float(np.median([o.height for o in others]))
-    below = box.bottom - float(np.median([o.bottom for o in others]))
-    above = float(np.median([o.y for o in others])) - box.y
-    return box.height / height if below >= max(0.25 * height, 0.5 * above) else 0.0
-
-
 def _mnist_prepared(gray: np.ndarray, options: PreprocessOptions) -> Prepared:
     box = Box(0, 0, MNIST_SIDE, MNIST_SIDE)
     candidate = _whole(box, DigitCrop(gray, box))
@@ -294,54 +276,6 @@ def _frames(labels: np.ndarray, blobs: list[Blob]) -> list[tuple[Blob, str]]:
     return [(b, reason) for b, reason in found if reason is not None and closed(labels, b)]
 
 
-THIN_RULE = 0.65
-"""A family of page-long parallel lines at most this fraction of the pen's stroke wide is ruling
-whatever the digits' height (see :func:`_without_rulings`)."""
-
-
-def _without_rulings(mask: np.ndarray, scale: Scale) -> np.ndarray:
-    """``mask`` without ruled or squared-paper lines (:func:`remove_ruled_lines`).
-
-    A ruling line is far longer than a digit, while the stems of "404" in a
-    tight crop are not: lines must be 2.2 digit heights long. But page-high
-    rules themselves set the height measured before they are removed, which
-    would keep every such family; so a family under 2/3 of the stroke of the
-    ink left without it (or with nothing left: stripes) goes regardless.
-    """
-    guarded = remove_ruled_lines(mask, min_length=int(2.2 * scale.height))
-    if 2.2 * scale.height <= 0.7 * min(mask.shape):
-        return guarded  # the guard asks for no more than the search's own 70% of the image
-    unguarded = remove_ruled_lines(mask)
-    if unguarded is mask or np.array_equal(unguarded, guarded):
-        return guarded
-    height, width = mask.shape
-    removed = find_blobs(cv2.bitwise_and(mask, cv2.bitwise_not(unguarded)), min_area=4)[1]
-    # What was taken must be lines: half the image long, not crumbs of a digit's stems.
-    lines = [b for b in removed if b.box.height >= 0.5 * height or b.box.width >= 0.5 * width]
-    if not lines:
-        return guarded
-    pen = estimate_scale(find_blobs(unguarded, min_area=4)[1], strict=True)
-    width = float(np.median([b.stroke for b in lines]))  # most pieces cross no digit
-    return unguarded if pen is None or width <= THIN_RULE * pen.stroke else guarded
-
-
-def _rough_scale(mask: np.ndarray) -> tuple[list[Blob], Scale | None]:
-    """The blobs of a first mask and the writing's scale, long straight lines taken out first.
-
-    An underline touching every digit makes one wide blob of the whole
-    number; without it the digits are measured one by one. Strokes longer
-    than 18 stroke widths are longer than any digit's.
-    """
-    blobs = find_blobs(mask, min_area=4)[1]
-    scale = estimate_scale(blobs)
-    if scale is None:
-        return blobs, None
-    cleaned = remove_long_strokes(mask, int(18 * max(scale.stroke, 1.0)))
-    if cleaned is mask:
-        return blobs, scale
-    return blobs, estimate_scale(find_blobs(cleaned, min_area=4)[1]) or scale
-
-
 def _rough(view: View, dark: bool, options: PreprocessOptions):
     """The cheap top-hat pass: ink, mask, blobs and scale, or a None mask when nothing stands out.
 
@@ -351,7 +285,7 @@ def _rough(view: View, dark: bool, options: PreprocessOptions):
     ink, mask = _mask(view, dark, replace(options, ink="tophat"), None)
     if mask is None:
         return ink, None, [], None
-    blobs, scale = _rough_scale(mask)
+    blobs, scale = rough_scale(mask)
     edges = page_edges(blobs, mask.shape)
     if not edges:
         return ink, mask, blobs, scale
@@ -360,7 +294,7 @@ def _rough(view: View, dark: bool, options: PreprocessOptions):
         box = edge.box
         strip = cv2.dilate(mask[box.y : box.bottom, box.x : box.right], np.ones((5, 5), np.uint8))
         mask[box.y : box.bottom, box.x : box.right][strip > 0] = 0
-    return (ink, mask, *_rough_scale(mask))
+    return (ink, mask, *rough_scale(mask))
 
 
 def prepare(image: np.ndarray, options: PreprocessOptions = DEFAULT_OPTIONS) -> Prepared | NoDigit:
@@ -407,7 +341,7 @@ def prepare(image: np.ndarray, options: PreprocessOptions = DEFAULT_OPTIONS) -> 
         return NoDigit("no digit: nothing stands out from the background")
     ruled: list[Rejected] = []
     if options.remove_lines:
-        mask = _without_rulings(mask, scale)
+        mask = without_rulings(mask, scale)
     labels, blobs = find_blobs(mask, min_area=4)
     frames = _frames(labels, blobs) if options.remove_lines else []
     unframed = [b for b in blobs if all(b is not f for f, _ in frames)]
@@ -418,9 +352,7 @@ def prepare(image: np.ndarray, options: PreprocessOptions = DEFAULT_OPTIONS) -> 
             cleaned = mask.copy()
             cleaned[np.isin(labels, [label for blob, _ in frames for label in blob.labels])] = 0
         # A rule through the writing joins digits into one tall blob: measure them without it.
-        unruled = remove_long_strokes(cleaned, int(18 * max(scale.stroke, 1.0)))
-        if unruled is not cleaned:
-            scale = estimate_scale(find_blobs(unruled, min_area=4)[1], strict=True) or scale
+        scale = without_long_strokes(cleaned, scale, strict=True)
         if cleaned is not mask:  # frames were erased: measure the components again
             mask = cleaned
             labels, blobs = find_blobs(mask, min_area=4)
@@ -468,7 +400,7 @@ def prepare(image: np.ndarray, options: PreprocessOptions = DEFAULT_OPTIONS) -> 
         typical = float(np.median(narrow)) if narrow else None
         digit = digit_width([(b.box.width, b.box.height) for b in line])
         candidates = tuple(
-            _candidate(b, labels, ink, view, (typical, digit), options, _tallness(line, i))
+            _candidate(b, labels, ink, view, (typical, digit), options, tallness(line, i))
             for i, b in enumerate(line)
         )
         numbers.append(NumberCandidate(union_box([c.box for c in candidates]), candidates))

@@ -26,6 +26,7 @@ import numpy as np
 
 from edge_runtime.components import Blob
 from edge_runtime.results import Box, Rejected
+from edge_runtime.scale import RULE_LENGTH
 
 MAX_TILT = 0.2
 """Steepest tilt searched, as a slope (about 11°): rules and form lines photographed askew."""
@@ -268,7 +269,7 @@ def erase_lines(
     costs nothing. The mask is returned unchanged (the same object) when no
     line was found.
     """
-    min_length = max(MIN_LENGTH, int(2.2 * height))
+    min_length = max(MIN_LENGTH, int(RULE_LENGTH * height))
     lines = [
         line
         for blob in blobs
