@@ -39,6 +39,7 @@ if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
         allow_module_level=True,
     )
 webdriver = pytest.importorskip("selenium.webdriver", reason="needs selenium (the dev extra)")
+from selenium.common.exceptions import TimeoutException, WebDriverException  # noqa: E402
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -85,9 +86,22 @@ def live_server(tmp_path_factory, clip):
 
 
 def wait(driver, condition, message: str):
-    return WebDriverWait(driver, WAIT_S, poll_frequency=0.1).until(
-        lambda d: condition(d), message=message
-    )
+    """Wait for ``condition``; on timeout the message also says what the drawing panel shows."""
+    try:
+        return WebDriverWait(driver, WAIT_S, poll_frequency=0.1).until(lambda d: condition(d))
+    except TimeoutException as e:
+        raise TimeoutException(f"{message}; draw panel: {_panel_state(driver)}") from e
+
+
+def _panel_state(driver) -> str:
+    """The drawing panel's digit, confidence line (or error) and prediction, for a failure."""
+    try:
+        digit = driver.find_element(By.ID, "draw-digit").text
+        line = driver.find_element(By.ID, "draw-confidence").text
+        prediction = driver.find_element(By.ID, "draw-panel").get_attribute("data-prediction")
+    except WebDriverException as e:
+        return f"unreadable ({type(e).__name__})"
+    return f"digit {digit!r}, {line!r}, data-prediction {prediction!r}"
 
 
 def screenshot(driver, name: str) -> Path:
