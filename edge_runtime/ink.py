@@ -114,7 +114,7 @@ def remove_ruled_lines(mask: np.ndarray, min_lines: int = 3, min_length: int = 0
     A single long stroke may be a digit's (the bar of a 7 or a 4 that fills
     the image), so lines are removed only when at least ``min_lines``
     parallel ones are found (one lone rule is left to
-    :func:`remove_long_strokes`, which knows the writing's height), and only
+    :func:`edge_runtime.rulings.erase_lines`, which knows the writing's height), and only
     lines at least ``min_length`` long count (the caller passes a few digit
     heights: in a tight crop the stems of "404" span 70% of the image too).
     Small gaps the removal cuts into strokes crossing a line are closed.
@@ -142,10 +142,13 @@ def remove_long_strokes(mask: np.ndarray, length: int) -> np.ndarray:
     """Erase straight horizontal runs longer than ``length`` px.
 
     No handwritten digit has a straight horizontal stroke much longer than
-    its height, so with ``length`` ≈ 2.2 × the writing's height this removes
+    its height, so with ``length`` a few digit heights this removes
     underlines, a notebook's rule through the writing, the top and bottom of
     a box drawn around a number and form fields, and unglues digits that
     touch them. (Vertical runs are left alone: a 1 or a 9's stem is one.)
+    The pipeline calls it only to measure the writing's scale, with
+    ``length`` = :data:`edge_runtime.scale.LONG_STROKE` stroke widths;
+    lines are erased from the ink itself by :mod:`edge_runtime.rulings`.
     """
     if length < 8 or length > mask.shape[1]:
         return mask

@@ -133,8 +133,6 @@ class Lattice:
 def _own_parts(ink: np.ndarray) -> np.ndarray:
     """The connected parts of a piece's ink that are its own: the largest one and those at
     least ``STRAY_SHARE`` of it; what a cut severed from a neighbour's loop is left out."""
-    if STRAY_SHARE <= 0:
-        return ink
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), 8)
     if count <= 2:
         return ink
