@@ -74,8 +74,8 @@ def without_rulings(mask: np.ndarray, scale: Scale) -> np.ndarray:
     if not lines:
         return guarded
     pen = estimate_scale(find_blobs(unguarded, min_area=4)[1], strict=True)
-    width = float(np.median([b.stroke for b in lines]))  # most pieces cross no digit
-    return unguarded if pen is None or width <= THIN_RULE * pen.stroke else guarded
+    thickness = float(np.median([b.stroke for b in lines]))  # most pieces cross no digit
+    return unguarded if pen is None or thickness <= THIN_RULE * pen.stroke else guarded
 
 
 def tallness(line: list[Blob], index: int) -> float:
