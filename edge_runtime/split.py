@@ -36,8 +36,11 @@ from edge_runtime.opencv import cv2
 
 MAX_CUTS = 12
 """Cut paths per blob (the lattice's inner nodes)."""
-MAX_PIECES = 60
-"""Pieces (lattice edges) read by the model per blob, the whole blob included."""
+MAX_PIECES = 100
+"""Pieces (lattice edges) read by the model per blob, the whole blob included.
+
+``MAX_CUTS`` cuts make at most 91 spans, so this reads them all. With 60, a blob with twelve
+cuts ran out before the spans that end at its right edge (a "2" touching a "4")."""
 SPLIT_ASPECT = 1.05
 """Blobs wider than this × their height (or than 1.5 × the line's digits) may be several digits."""
 DIGIT_ASPECT = 0.62

@@ -148,3 +148,26 @@ def test_a_wide_blob_has_pieces_all_the_way_across() -> None:
     last = blob.nodes - 1
     assert any(p.end == last and p.start > 0 for p in blob.pieces)
     assert {p.start for p in blob.pieces[1:]} == set(range(last))
+
+
+def _touching_page(mnist, seed: int, index: int):
+    """Page ``index`` of the benchmark's 'touching' pages for ``seed`` (MNIST digits)."""
+    from benchmarks.synthetic import hard_pages
+
+    test = mnist.test
+    for i, (page, text, _) in enumerate(
+        hard_pages(test.images, test.labels, index + 1, seed, ("touching",))
+    ):
+        if i == index:
+            return page, text
+    raise AssertionError(f"no page {index}")
+
+
+def test_every_span_of_a_blob_with_twelve_cuts_is_read(mnist) -> None:
+    from edge_runtime import DigitClassifier
+
+    # "42" written as one blob: twelve cuts, so 91 spans. The 60-piece budget ended before
+    # any span reaching the right edge began at the 4's right side, so the chain was 4 + "6".
+    page, text = _touching_page(mnist, 100, 109)
+    assert text == "42"
+    assert DigitClassifier().read_number(page).text == "42"
