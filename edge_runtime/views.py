@@ -21,6 +21,11 @@ from edge_runtime.results import Box
 MIN_WRITING_PX = 10
 """Writing shorter than this in the working view is taken for specks when judging the scale."""
 
+CLOSER_LOOK = 2.0
+"""When the working view cannot tell the writing's scale, the whole frame is read again this many
+times finer (when the original has the pixels): small pencil writing beside a shadow's edge
+shows as specks at the working size, and the edge is all the top-hat keeps."""
+
 
 @dataclass(frozen=True)
 class View:
@@ -65,8 +70,10 @@ def full_view(gray: np.ndarray, view: View, max_pixels: int) -> View:
 
 def _without_wedges(
     blobs: list[Blob], scale: Scale, shape: tuple[int, ...]
-) -> tuple[list[Blob], Scale]:
-    """The blobs and their scale without solid wedges at the frame's border.
+) -> tuple[list[Blob], Scale] | None:
+    """The blobs and their scale without solid wedges at the frame's border, or None when only
+    ink cut by the border is shaped like writing and what lies clear of it is specks: the
+    scale is then unknown.
 
     A hard shadow's edge meeting the frame's border is a wedge of "ink" to a top-hat: as tall
     as big writing and far thicker than the pen (more than twice the stroke of the writing
@@ -81,6 +88,8 @@ def _without_wedges(
     ]
     inner = estimate_scale(inside, strict=True)
     if inner is None or inner.height < MIN_WRITING_PX:  # specks: too little to judge by
+        if len(inside) < len(blobs) and estimate_scale(blobs, strict=True) is not None:
+            return None  # the scale rests on the ink cut by the border alone
         return blobs, scale
     clear = {id(b) for b in inside}
     kept = [b for b in blobs if id(b) in clear or b.stroke <= 2 * inner.stroke]
@@ -100,10 +109,19 @@ def zoomed_view(
     max_zoom_pixels: int,
 ) -> View:
     """Re-read the region of the writing at a zoom that gives its strokes ~3 px and its digits
-    ``min_height_px`` (never above the original's resolution; pixels bounded)."""
+    ``min_height_px`` (never above the original's resolution; pixels bounded); when the
+    scale is unknown (only ink cut by the border looks like writing), the whole frame
+    :data:`CLOSER_LOOK` times finer, if the original has that many pixels (a live 640×480
+    frame read at 512 has not: nothing hides at its working size)."""
     if view.scale >= 1.0:
         return view
-    blobs, scale = _without_wedges(blobs, scale, view.gray.shape)
+    found = _without_wedges(blobs, scale, view.gray.shape)
+    if found is None:
+        zoom = min(1.0, (max_zoom_pixels / max(1, gray.size)) ** 0.5)
+        if zoom < CLOSER_LOOK * view.scale:
+            return view
+        return View(resized(gray, CLOSER_LOOK * view.scale), CLOSER_LOOK * view.scale)
+    blobs, scale = found
     if scale.stroke >= min_stroke_px and scale.height >= min_height_px:
         return view
     digitish = [b for b in blobs if b.box.height >= 0.4 * scale.height] or blobs

@@ -44,3 +44,25 @@ def test_faint_thin_writing_in_a_big_frame_is_looked_for_at_full_size() -> None:
     assert isinstance(prepared, Prepared)
     box = prepared.largest().box
     assert 740 <= box.x <= 840 and 570 <= box.y <= 630
+
+
+def _pencil_number_beside_a_shadow() -> np.ndarray:
+    """A 1600×1200 page with "4096" in pencil grey, 36 px tall with 2-px strokes, and a hard
+    shadow over the left third whose edge meets the frame's top and bottom."""
+    page = np.full((1200, 1600), 205, np.uint8)
+    cv2.putText(page, "4096", (700, 620), cv2.FONT_HERSHEY_SIMPLEX, 1.5, 150, 2, cv2.LINE_AA)
+    shade = np.ones(page.shape, np.float32)
+    cv2.fillPoly(shade, [np.array([[0, 0], [500, 0], [300, 1200], [0, 1200]], np.int32)], 0.45)
+    return np.clip(page * cv2.GaussianBlur(shade, (0, 0), 3), 0, 255).astype(np.uint8)
+
+
+def test_small_writing_is_found_when_only_a_shadow_edge_shows_at_the_working_size() -> None:
+    from edge_runtime.preprocess import Prepared, prepare
+
+    # At 512 px the pencil digits are specks and the shadow's edge, cut by the frame, is all
+    # that looks like writing: its scale (tall, thick) asked for no zoom and nothing was found.
+    prepared = prepare(_pencil_number_beside_a_shadow())
+    assert isinstance(prepared, Prepared)
+    boxes = [c.box for number in prepared.numbers for c in number.candidates]
+    digits = [b for b in boxes if b.x >= 690 and b.right <= 820 and 580 <= b.y < b.bottom <= 630]
+    assert len(digits) == 4
