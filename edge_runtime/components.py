@@ -161,6 +161,21 @@ def _stacked(a: Blob, b: Blob, scale: Scale, image_height: int | None = None) ->
         and gap < 0.25 * scale.height
         and joined < 1.6 * scale.height
         and wide <= 1.5 * scale.height  # an underline is no piece of the digit above it
+        and not _underline(lower, upper, scale)
+    )
+
+
+def _underline(lower: Blob, upper: Blob, scale: Scale) -> bool:
+    """``lower`` is a flat bar running on past ``upper`` at both ends: a line drawn under it.
+
+    A 5's or a 7's detached bar is on top, and a 2's broken-off base starts
+    where its diagonal ends; a short underline is neither.
+    """
+    reach = scale.stroke
+    return (
+        lower.box.width >= 3 * lower.box.height
+        and lower.box.x <= upper.box.x - reach
+        and lower.box.right >= upper.box.right + reach
     )
 
 
@@ -237,6 +252,38 @@ def page_edges(blobs: list[Blob], image_shape: tuple[int, int]) -> list[Blob]:
     return found
 
 
+def beyond_edge(mask: np.ndarray, blobs: list[Blob]) -> np.ndarray | None:
+    """The solid dark band beyond the paper's edge (a table), grown by a few pixels (bool).
+
+    A frame or an underline drawn near the paper's edge joins the band in the
+    mask, and the two then measure as one page-high blob: neither is found
+    by :func:`page_edges` and the blob sets the writing's scale. The band is
+    what a wide opening keeps: solid ink running along one side of the image
+    for most of its length and thin across it. Being the strongest "ink", it
+    also sets the threshold, so the caller thresholds the ink again without
+    it. None when no blob touching the border spans the image.
+    """
+    height, width = mask.shape
+    if not any(
+        b.border and (b.box.width > 0.6 * width or b.box.height > 0.6 * height) for b in blobs
+    ):
+        return None
+    side = max(5, min(height, width) // 40) | 1  # wider than a pen stroke at this size
+    solid = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((side, side), np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(solid, connectivity=8)
+    band = np.zeros(count, bool)
+    for label in range(1, count):
+        x, y, w, h = (int(v) for v in stats[label, :4])
+        along = (h > 0.6 * height and (x == 0 or x + w == width)) or (
+            w > 0.6 * width and (y == 0 or y + h == height)
+        )
+        band[label] = along and min(w, h) < 0.25 * max(w, h)
+    if not band.any():
+        return None
+    grown = cv2.dilate(band[labels].astype(np.uint8), np.ones((side, side), np.uint8))
+    return grown > 0
+
+
 def edge_reason(blob: Blob, scale: Scale, image_shape: tuple[int, int]) -> str | None:
     """Why ``blob``, touching the image's edge, is the paper's edge or a line the frame cut.
 
@@ -287,46 +334,6 @@ def rejection_reason(blob: Blob, scale: Scale, image_shape: tuple[int, int]) -> 
     if long_side < 0.3 * scale.height:
         return f"too small for the writing ({box.height} px vs {scale.height:.0f})"
     return None
-
-
-def frame_reason(blob: Blob, blobs: list[Blob]) -> str | None:
-    """A box drawn around other ink: its box holds the centre of a substantial other blob.
-
-    Only a shape test; callers also check the blob is hollow (its pixels near
-    its box's edges) before erasing it, so a 0 around a speck is no frame.
-    """
-    box = blob.box
-    inside = sum(
-        1
-        for other in blobs
-        if other is not blob
-        and box.x < other.box.x + other.box.width / 2 < box.right
-        and box.y < other.box.y + other.box.height / 2 < box.bottom
-        and other.box.height >= 0.3 * box.height
-        # A 1 has little ink beside a box round it; its height says it is what the box holds.
-        and (other.area >= 0.2 * blob.area or other.box.height >= 0.4 * box.height)
-    )
-    if inside >= 1 and blob.fill < 0.45:
-        return f"frame around other ink ({inside} blobs inside)"
-    return None
-
-
-def closed(labels: np.ndarray, blob: Blob) -> bool:
-    """True when the blob's ink runs along most of all four sides of its box (a drawn frame).
-
-    An underline joined to the last digit also holds other ink's centres in
-    its box and is hollow, but it has no top side and only one short side.
-    """
-    box = blob.box
-    own = np.isin(labels[box.y : box.bottom, box.x : box.right], blob.labels)
-    band_y, band_x = max(1, box.height // 8), max(1, box.width // 8)
-    sides = (
-        own[:band_y].any(axis=0),
-        own[-band_y:].any(axis=0),
-        own[:, :band_x].any(axis=1),
-        own[:, -band_x:].any(axis=1),
-    )
-    return all(side.mean() > 0.6 for side in sides)
 
 
 def select_digits(

@@ -30,15 +30,15 @@ from edge_runtime.components import (
     Blob,
     Rejected,
     Scale,
-    closed,
+    beyond_edge,
     estimate_scale,
     find_blobs,
-    frame_reason,
     merge_parts,
     page_edges,
     select_digits,
 )
 from edge_runtime.errors import ImageError
+from edge_runtime.frames import drawn_frames, faint_inside
 from edge_runtime.ink import (
     background_ink,
     ink_mask,
@@ -261,21 +261,6 @@ def _mask(view: View, dark: bool, options: PreprocessOptions, scale: Scale | Non
     return ink, ink_mask(ink, options.min_contrast, options.threshold)
 
 
-def _hollow(labels: np.ndarray, blob: Blob) -> bool:
-    """True when (almost) none of the blob's pixels lie in the middle of its box: a frame."""
-    box = blob.box
-    dx, dy = box.width // 5, box.height // 5
-    middle = labels[box.y + dy : box.bottom - dy, box.x + dx : box.right - dx]
-    return int(np.isin(middle, blob.labels).sum()) < 0.05 * blob.area
-
-
-def _frames(labels: np.ndarray, blobs: list[Blob]) -> list[tuple[Blob, str]]:
-    """Boxes drawn around other ink (found before long strokes are cut, while they are whole)."""
-    # Hollowness first: it looks at one box, while the shape test compares every other blob.
-    found = [(blob, frame_reason(blob, blobs)) for blob in blobs if _hollow(labels, blob)]
-    return [(b, reason) for b, reason in found if reason is not None and closed(labels, b)]
-
-
 def _rough(view: View, dark: bool, options: PreprocessOptions):
     """The cheap top-hat pass: ink, mask, blobs and scale, or a None mask when nothing stands out.
 
@@ -286,6 +271,14 @@ def _rough(view: View, dark: bool, options: PreprocessOptions):
     if mask is None:
         return ink, None, [], None
     blobs, scale = rough_scale(mask)
+    beyond = beyond_edge(mask, blobs)
+    if beyond is not None:  # a dark table beyond the paper's edge: threshold the paper alone
+        ink = ink.copy()
+        ink[beyond] = 0
+        mask = ink_mask(ink, options.min_contrast, options.threshold)
+        if mask is None:
+            return ink, None, [], None
+        blobs, scale = rough_scale(mask)
     edges = page_edges(blobs, mask.shape)
     if not edges:
         return ink, mask, blobs, scale
@@ -343,7 +336,14 @@ def prepare(image: np.ndarray, options: PreprocessOptions = DEFAULT_OPTIONS) -> 
     if options.remove_lines:
         mask = without_rulings(mask, scale)
     labels, blobs = find_blobs(mask, min_area=4)
-    frames = _frames(labels, blobs) if options.remove_lines else []
+    frames: list[tuple[Blob, str]] = []
+    if options.remove_lines:
+        # Pencil inside a pen-drawn box falls below the page's threshold: look inside again.
+        inside = faint_inside(ink, mask, labels, blobs, options.min_contrast, options.threshold)
+        if inside is not None:
+            mask = inside
+            labels, blobs = find_blobs(mask, min_area=4)
+        frames = drawn_frames(labels, blobs)
     unframed = [b for b in blobs if all(b is not f for f, _ in frames)]
     scale = estimate_scale(unframed, strict=True) or scale
     if options.remove_lines:

@@ -52,7 +52,7 @@ def test_a_pair_of_sides_needs_to_jut_less_than_one() -> None:
 
 
 def test_an_underline_joined_to_a_digit_is_no_frame() -> None:
-    from edge_runtime.components import closed
+    from edge_runtime.frames import closed
 
     frame = np.zeros((80, 200), np.uint8)
     cv2.rectangle(frame, (5, 5), (190, 70), 255, 3)
