@@ -9,9 +9,10 @@ Pipeline, all pure numpy/OpenCV: gray → a working copy (≤ ``working_side``)
 → polarity (ink made white) → a cheap top-hat pass that measures the writing's
 stroke width and digit height (:mod:`edge_runtime.scale`) → when strokes came
 out thinner than ~2 px or digits shorter than ``min_height_px`` and the
-original has more pixels, the region of the writing is re-read at a zoom that gives them room
-(:mod:`edge_runtime.views`) → ink separated from the paper at the writing's scale
-(see :mod:`edge_runtime.ink`) → ruled lines removed, level or askew
+original has more pixels, the writing is re-read at a zoom that gives them room
+(:mod:`edge_runtime.views`) → ink separated from the paper at the writing's scale (see
+:mod:`edge_runtime.ink`), a cheque's or squared paper's print cut out of its spectrum
+(:mod:`edge_runtime.patterns`) → ruled lines removed, level or askew
 (:mod:`edge_runtime.rulings`) → components measured, broken digits joined,
 non-digits rejected with reasons (:mod:`edge_runtime.components`) → digits
 grouped into numbers, comb dividers and printed headings dropped
@@ -55,6 +56,7 @@ from edge_runtime.mnist_form import (
     widened_form,
 )
 from edge_runtime.opencv import cv2
+from edge_runtime.patterns import without_pattern
 from edge_runtime.pixels import MIN_CONTRAST, MNIST_SIDE, ink_is_dark, is_mnist_like, to_gray
 from edge_runtime.results import Box
 from edge_runtime.rulings import erase_lines
@@ -253,12 +255,13 @@ def _mnist_prepared(gray: np.ndarray, options: PreprocessOptions) -> Prepared:
 
 def _mask(view: View, dark: bool, options: PreprocessOptions, scale: Scale | None):
     flipped = polarity_flipped(view.gray, dark)
-    if options.ink == "background" and scale is not None:
-        ink = background_ink(flipped, scale.stroke)
-        # Paper is flat at ~0 here, so a faint digit beside a bold one can be kept.
-        return ink, ink_mask(ink, options.min_contrast, options.threshold, FAINT_FLOOR)
-    ink = tophat_ink(flipped)
-    return ink, ink_mask(ink, options.min_contrast, options.threshold)
+    background = options.ink == "background" and scale is not None
+    ink = background_ink(flipped, scale.stroke) if background else tophat_ink(flipped)
+    floor = FAINT_FLOOR if background else 0.4  # paper flat at ~0: keeps faint beside bold
+    mask = ink_mask(ink, options.min_contrast, options.threshold, floor)
+    if (plain := without_pattern(ink, mask)) is not ink:  # a cheque's guilloche, squared paper
+        ink, mask = plain, ink_mask(plain, options.min_contrast, options.threshold, floor)
+    return ink, mask
 
 
 def _rough(view: View, dark: bool, options: PreprocessOptions):
