@@ -9,10 +9,10 @@ Pipeline, all pure numpy/OpenCV: gray → a working copy (≤ ``working_side``)
 → polarity (ink made white) → a cheap top-hat pass that measures the writing's
 stroke width and digit height (:mod:`edge_runtime.scale`) → when strokes came
 out thinner than ~2 px or digits shorter than ``min_height_px`` and the
-original has more pixels, the writing is re-read at a zoom that gives them room
-(:mod:`edge_runtime.views`) → ink separated from the paper at the writing's scale (see
-:mod:`edge_runtime.ink`), a cheque's or squared paper's print cut out of its spectrum
-(:mod:`edge_runtime.patterns`) → ruled lines removed, level or askew
+original has more pixels, the region of the writing is re-read at a zoom that gives them room,
+grown where its edge cuts writing (:mod:`edge_runtime.views`) → ink separated from the paper at
+the writing's scale (see :mod:`edge_runtime.ink`), a cheque's or squared paper's print cut out of
+its spectrum (:mod:`edge_runtime.patterns`) → ruled lines removed, level or askew
 (:mod:`edge_runtime.rulings`) → components measured, broken digits joined,
 non-digits rejected with reasons (:mod:`edge_runtime.components`) → digits
 grouped into numbers, comb dividers and printed headings dropped
@@ -24,6 +24,7 @@ grouped into numbers, comb dividers and printed headings dropped
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 
@@ -62,7 +63,7 @@ from edge_runtime.results import Box
 from edge_runtime.rulings import erase_lines
 from edge_runtime.scale import rough_scale, tallness, without_long_strokes, without_rulings
 from edge_runtime.split import SPLIT_ASPECT, Lattice, Piece, digit_width, lattice, needs_split
-from edge_runtime.views import View, full_view, working_view, zoomed_view
+from edge_runtime.views import View, full_view, grown_view, working_view, zoomed_view
 
 __all__ = [
     "DEFAULT_OPTIONS",
@@ -304,7 +305,7 @@ def prepare(image: np.ndarray, options: PreprocessOptions = DEFAULT_OPTIONS) -> 
         return NoDigit(f"no digit: blank image (contrast {contrast} < {options.min_contrast})")
     dark = ink_is_dark(view.gray)
     rough_ink, rough, rough_blobs, scale = _rough(view, dark, options)
-    if (rough is None or scale is None) and (
+    while (rough is None or scale is None) and (
         finer := full_view(gray, view, options.max_zoom_pixels)
     ) is not view:
         view = finer  # faint thin strokes (pencil) average away at the working size
@@ -323,9 +324,8 @@ def prepare(image: np.ndarray, options: PreprocessOptions = DEFAULT_OPTIONS) -> 
         max_zoom_pixels=options.max_zoom_pixels,
     )
     if zoomed is not view:
-        view = zoomed
-        dark = ink_is_dark(view.gray)
-        rough_ink, rough, _, zoomed_scale = _rough(view, dark, options)
+        grown = grown_view(gray, zoomed, partial(_rough, options=options), options.max_zoom_pixels)
+        view, dark, (rough_ink, rough, _, zoomed_scale) = grown
         if rough is None:
             return NoDigit("no digit: nothing stands out from the background")
         scale = zoomed_scale or scale

@@ -9,6 +9,7 @@ Pure numpy/OpenCV; the pixel contract is the one of :mod:`edge_runtime.pixels` (
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,10 +17,15 @@ import numpy as np
 from edge_runtime.components import Blob, Scale, estimate_scale
 from edge_runtime.lines import union_box
 from edge_runtime.opencv import cv2
+from edge_runtime.pixels import ink_is_dark
 from edge_runtime.results import Box
 
 MIN_WRITING_PX = 10
 """Writing shorter than this in the working view is taken for specks when judging the scale."""
+
+GROW_STEPS = 3
+"""A zoomed region whose edge cuts writing grows at most this many times (see
+:func:`grown_view`)."""
 
 CLOSER_LOOK = 2.0
 """When the working view cannot tell the writing's scale, the whole frame is read again this many
@@ -62,7 +68,7 @@ def working_view(gray: np.ndarray, working_side: int) -> View:
 def full_view(gray: np.ndarray, view: View, max_pixels: int) -> View:
     """The whole frame at its own resolution (at most ``max_pixels``), or ``view`` when that is
     no finer: where thin faint strokes (pencil) have not been averaged away."""
-    zoom = min(1.0, (max_pixels / max(1, gray.size)) ** 0.5)
+    zoom = min(1.0, (max_pixels / max(1, gray.size)) ** 0.5, CLOSER_LOOK * view.scale)
     if zoom <= view.scale * 1.2:
         return view
     return View(resized(gray, zoom), zoom)
@@ -136,3 +142,41 @@ def zoomed_view(
     if zoom <= view.scale * 1.2:
         return view
     return View(resized(gray[y0:y1, x0:x1], zoom), zoom, (x0, y0))
+
+
+def grown_view(
+    gray: np.ndarray, view: View, look: Callable[[View, bool], tuple], max_zoom_pixels: int
+) -> tuple:
+    """``view`` (a zoomed region) grown past its edges where writing-sized ink is cut by them:
+    ``(view, dark, look(view, dark))``, ``look`` being the rough pass (its third item the
+    blobs) and ``dark`` whether the view's ink is dark.
+
+    The region of a zoom comes from what the working view showed of the writing: of thin
+    small digits, some fragments. A digit it missed may lie just beyond the region; cut by
+    its edge, the part inside says so. The region grows by two digit heights a step, at most
+    :data:`GROW_STEPS` steps, at the same zoom (or less: pixels bounded).
+    """
+    dark = ink_is_dark(view.gray)
+    looked = look(view, dark)
+    for _ in range(GROW_STEPS):
+        scale = estimate_scale(looked[2], strict=True) if looked[1] is not None else None
+        if scale is None:
+            break
+        height, width = view.gray.shape[:2]
+        x0, y0 = view.offset
+        x1, y1 = x0 + round(width / view.scale), y0 + round(height / view.scale)
+        reach = int(2 * scale.height / view.scale)
+        cut = [b.box for b in looked[2] if max(b.box.width, b.box.height) >= 0.4 * scale.height]
+        left = reach if x0 > 0 and any(b.x == 0 for b in cut) else 0
+        top = reach if y0 > 0 and any(b.y == 0 for b in cut) else 0
+        right = reach if x1 < gray.shape[1] and any(b.right >= width for b in cut) else 0
+        bottom = reach if y1 < gray.shape[0] and any(b.bottom >= height for b in cut) else 0
+        if not (left or top or right or bottom):
+            break
+        x0, y0 = max(0, x0 - left), max(0, y0 - top)
+        x1, y1 = min(gray.shape[1], x1 + right), min(gray.shape[0], y1 + bottom)
+        zoom = min(view.scale, (max_zoom_pixels / max(1, (x1 - x0) * (y1 - y0))) ** 0.5)
+        view = View(resized(gray[y0:y1, x0:x1], zoom), zoom, (x0, y0))
+        dark = ink_is_dark(view.gray)
+        looked = look(view, dark)
+    return view, dark, looked

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.synthetic import hard_page, hard_set
+from benchmarks.synthetic import hard_page, hard_pages, hard_set
 from edge_runtime import DigitClassifier
 from edge_runtime.preprocess import NoDigit, Prepared, prepare
 
@@ -106,6 +106,26 @@ def test_small_writing_in_a_big_frame_is_zoomed(classifier, mnist) -> None:
     reading = classifier.read_number(page)
     assert len(reading.digits) == 3 and reading.digits[1].digit == 0
     assert all(p.box.height < 80 for p in reading.digits)
+
+
+@pytest.mark.parametrize(
+    ("seed", "index", "text"),
+    [(101, 58, "952082"), (100, 106, "43")],
+    ids=["2x-finer-reads-it", "2x-finer-shows-nothing-full-size-does"],
+)
+def test_faint_small_writing_is_looked_for_step_by_step(
+    classifier, mnist, seed, index, text
+) -> None:
+    from itertools import islice
+
+    # Mixed tuning pages: pencil on a 1600×1200 page, and the 512-px working view shows no
+    # ink. "952082" (66 px tall, in a box) falls apart into grain at full size but reads
+    # whole at twice the working size (0.64); "43" (perspective, falloff) shows at 0.64 no
+    # ink either, and is read at full size.
+    images, labels = mnist.test.images, mnist.test.labels
+    page, truth, _ = next(islice(hard_pages(images, labels, index + 1, seed=seed), index, None))
+    assert truth == text and page.shape[:2] == (1200, 1600)
+    assert classifier.read_number(page).text == text
 
 
 def test_prepare_is_typed(mnist) -> None:

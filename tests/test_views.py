@@ -66,3 +66,18 @@ def test_small_writing_is_found_when_only_a_shadow_edge_shows_at_the_working_siz
     boxes = [c.box for number in prepared.numbers for c in number.candidates]
     digits = [b for b in boxes if b.x >= 690 and b.right <= 820 and 580 <= b.y < b.bottom <= 630]
     assert len(digits) == 4
+
+
+def test_a_zoom_region_that_cuts_a_digit_grows_to_take_it_in() -> None:
+    from edge_runtime.preprocess import Prepared, prepare
+
+    # 23-px digits on a 1600×1200 page; the "4" is written with a 1-px grey stroke. At the
+    # 512-px working size only "2611" shows, so the zoom's region, padded by one digit
+    # height round them, ends inside the "4"; cut by the region's edge, it is taken in.
+    page = np.full((1200, 1600), 200, np.uint8)
+    cv2.putText(page, "4", (600, 620), cv2.FONT_HERSHEY_SIMPLEX, 1.1, 130, 1, cv2.LINE_AA)
+    cv2.putText(page, "2611", (635, 620), cv2.FONT_HERSHEY_SIMPLEX, 1.1, 60, 3, cv2.LINE_AA)
+    prepared = prepare(page)
+    assert isinstance(prepared, Prepared)
+    xs = sorted(c.box.x for number in prepared.numbers for c in number.candidates)
+    assert len(xs) == 5 and 595 <= xs[0] <= 610
