@@ -161,3 +161,31 @@ def faint_inside(
             found = mask.copy()
         found[window][extra > 0] = 255
     return None if found is mask else found
+
+
+def erase_frames(mask: np.ndarray, labels: np.ndarray, frames: list[Blob]) -> np.ndarray:
+    """A copy of ``mask`` without the frames' ink; a digit touching a frame keeps its strokes.
+
+    A frame's ink lies along its outline (the convex hull of its pixels). Of a
+    frame blob, the pixels within one and a half strokes of the outline go,
+    and so does what is left of it that is small (under a third of the
+    frame's height) or hugs the outline (never four strokes inside it): the
+    rest is a digit written against the box's side, and stays.
+    """
+    cleaned = mask.copy()
+    for frame in frames:
+        box = frame.box
+        window = (slice(box.y, box.bottom), slice(box.x, box.right))
+        own = np.isin(labels[window], frame.labels)
+        hull = np.zeros((box.height + 2, box.width + 2), np.uint8)  # a margin: outline at 0
+        points = cv2.findNonZero(own.astype(np.uint8)) + 1
+        cv2.fillConvexPoly(hull, cv2.convexHull(points), 1)
+        depth = cv2.distanceTransform(hull, cv2.DIST_L2, 3)[1:-1, 1:-1]
+        rest = own & (depth > 1.5 * frame.stroke + 1)
+        count, parts, stats, _ = cv2.connectedComponentsWithStats(rest.astype(np.uint8))
+        deepest = np.zeros(count)
+        np.maximum.at(deepest, parts[rest], depth[rest])
+        digit = (stats[:, cv2.CC_STAT_HEIGHT] >= box.height / 3) & (deepest > 4 * frame.stroke)
+        digit[0] = False
+        cleaned[window][own & ~digit[parts]] = 0
+    return cleaned

@@ -12,8 +12,8 @@ out thinner than ~2 px or digits shorter than ``min_height_px`` and the
 original has more pixels, the region of the writing is re-read at a zoom that gives them room,
 grown where its edge cuts writing (:mod:`edge_runtime.views`) → ink separated from the paper at
 the writing's scale (see :mod:`edge_runtime.ink`), a cheque's or squared paper's print cut out of
-its spectrum (:mod:`edge_runtime.patterns`) → ruled lines removed, level or askew
-(:mod:`edge_runtime.rulings`) → components measured, broken digits joined,
+its spectrum (:mod:`edge_runtime.patterns`) → boxes drawn round the number, underlines and
+ruled lines removed (:mod:`edge_runtime.marks`) → components measured, broken digits joined,
 non-digits rejected with reasons (:mod:`edge_runtime.components`) → digits
 grouped into numbers, comb dividers and printed headings dropped
 (:mod:`edge_runtime.lines`) → blobs too wide for one digit get candidate cuts
@@ -48,6 +48,7 @@ from edge_runtime.ink import (
     tophat_ink,
 )
 from edge_runtime.lines import comb_dividers, frame_sides, group_lines, union_box, without_printed
+from edge_runtime.marks import erase_marks
 from edge_runtime.mnist_form import (
     TARGET_STROKE_RATIO,
     center_by_mass,
@@ -60,8 +61,7 @@ from edge_runtime.opencv import cv2
 from edge_runtime.patterns import without_pattern
 from edge_runtime.pixels import MIN_CONTRAST, MNIST_SIDE, ink_is_dark, is_mnist_like, to_gray
 from edge_runtime.results import Box
-from edge_runtime.rulings import erase_lines
-from edge_runtime.scale import rough_scale, tallness, without_long_strokes, without_rulings
+from edge_runtime.scale import rough_scale, tallness, without_rulings
 from edge_runtime.split import SPLIT_ASPECT, Lattice, Piece, digit_width, lattice, needs_split
 from edge_runtime.views import View, full_view, grown_view, working_view, zoomed_view
 
@@ -350,20 +350,8 @@ def prepare(image: np.ndarray, options: PreprocessOptions = DEFAULT_OPTIONS) -> 
     unframed = [b for b in blobs if all(b is not f for f, _ in frames)]
     scale = estimate_scale(unframed, strict=True) or scale
     if options.remove_lines:
-        cleaned = mask
-        if frames:
-            cleaned = mask.copy()
-            cleaned[np.isin(labels, [label for blob, _ in frames for label in blob.labels])] = 0
-        # A rule through the writing joins digits into one tall blob: measure them without it.
-        scale = without_long_strokes(cleaned, scale, strict=True)
-        if cleaned is not mask:  # frames were erased: measure the components again
-            mask = cleaned
-            labels, blobs = find_blobs(mask, min_area=4)
-        # Rules and form lines far longer than a digit, level or photographed askew, are erased
-        # where no stroke crosses them (the digits they touched keep their strokes).
-        mask, ruled = erase_lines(mask, labels, blobs, scale.height, scale.stroke)
-        if ruled:
-            labels, blobs = find_blobs(mask, min_area=4)
+        frame_blobs = [blob for blob, _ in frames]
+        mask, labels, blobs, scale, ruled = erase_marks(mask, labels, blobs, frame_blobs, scale)
     # Specks are dots about one stroke across. A piece of a thin, broken digit beside a bold
     # one has less ink than a bold stroke's square but is longer: it stays, to be joined.
     floor_area, floor_side = max(4, int(1.5 * scale.stroke**2)), 1.5 * scale.stroke

@@ -6,8 +6,11 @@ the rule it checks.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import cv2
 import numpy as np
+import pytest
 
 from edge_runtime.components import Blob, Scale, beyond_edge, find_blobs, merge_parts
 from edge_runtime.frames import faint_inside
@@ -87,3 +90,45 @@ def test_writing_beside_a_dark_table_is_found() -> None:
     cv2.line(page, (340, 190), (300, 290), 150, 6)
     (number,) = prepare(page).numbers
     assert len(number.candidates) == 3 and number.box.x > 100
+
+
+def test_a_digit_touching_the_box_keeps_its_strokes() -> None:
+    # The 7's bar runs into the box's right side: the two are one blob, and erasing the box
+    # took the 7 with it ("10").
+    page = np.full((480, 640), 200, np.uint8)
+    cv2.rectangle(page, (150, 150), (450, 330), 40, 5)
+    cv2.line(page, (220, 190), (214, 290), 40, 6)  # the 1
+    cv2.ellipse(page, (300, 240), (32, 50), 0, 0, 360, 40, 6)  # the 0
+    cv2.line(page, (380, 190), (450, 190), 40, 6)  # the 7's bar, into the box's side
+    cv2.line(page, (440, 190), (400, 290), 40, 6)
+    prepared = prepare(page)
+    (number,) = prepared.numbers
+    assert len(number.candidates) == 3
+    assert number.box.right < 446  # without the box's side
+    assert any(r.reason.startswith("frame around other ink") for r in prepared.rejected)
+
+
+def test_an_underline_touching_the_digits_is_cut_off() -> None:
+    # Blurred and thick, the line touches the 1 and the 0 and made one blob of the three.
+    page = np.full((480, 640), 200, np.uint8)
+    cv2.line(page, (250, 180), (244, 290), 40, 7)  # the 1
+    cv2.ellipse(page, (330, 236), (34, 52), 0, 0, 360, 40, 7)  # the 0
+    cv2.line(page, (215, 293), (395, 296), 40, 7)  # the underline, touching both
+    prepared = prepare(page)
+    (number,) = prepared.numbers
+    assert len(number.candidates) == 2 and number.box.bottom < 292
+    assert any(r.reason.startswith("underline") for r in prepared.rejected)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "23456_grey-page-c.jpg",  # this 2's base runs on past its top at both ends
+        "268_lined-notebook.jpg",  # the digits sit on a notebook's rule, cut by the crop
+    ],
+)
+def test_a_twos_base_and_a_notebooks_rule_are_no_underlines(name: str) -> None:
+    # Cut off as underlines, the 2s lost their bases and read 9 and 7.
+    page = cv2.imread(str(Path(__file__).parent / "data" / "real" / name))
+    prepared = prepare(page)
+    assert not any(r.reason.startswith("underline") for r in prepared.rejected)
