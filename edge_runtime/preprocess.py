@@ -59,11 +59,11 @@ from edge_runtime.mnist_form import (
 )
 from edge_runtime.opencv import cv2
 from edge_runtime.patterns import without_pattern
-from edge_runtime.pixels import MIN_CONTRAST, MNIST_SIDE, ink_is_dark, is_mnist_like, to_gray
+from edge_runtime.pixels import MIN_CONTRAST, MNIST_SIDE, is_mnist_like, to_gray
 from edge_runtime.results import Box
 from edge_runtime.scale import rough_scale, tallness, without_rulings
 from edge_runtime.split import SPLIT_ASPECT, Lattice, Piece, digit_width, lattice, needs_split
-from edge_runtime.views import View, full_view, grown_view, working_view, zoomed_view
+from edge_runtime.views import Rough, View, closer_view, working_view
 
 __all__ = [
     "DEFAULT_OPTIONS",
@@ -265,7 +265,7 @@ def _mask(view: View, dark: bool, options: PreprocessOptions, scale: Scale | Non
     return ink, mask
 
 
-def _rough(view: View, dark: bool, options: PreprocessOptions):
+def _rough(view: View, dark: bool, options: PreprocessOptions) -> Rough:
     """The cheap top-hat pass: ink, mask, blobs and scale, or a None mask when nothing stands out.
 
     The paper's edge (a dark table beyond it) is ink to a top-hat; it is
@@ -273,7 +273,7 @@ def _rough(view: View, dark: bool, options: PreprocessOptions):
     """
     ink, mask = _mask(view, dark, replace(options, ink="tophat"), None)
     if mask is None:
-        return ink, None, [], None
+        return Rough(ink, None, [], None)
     blobs, scale = rough_scale(mask)
     beyond = beyond_edge(mask, blobs)
     if beyond is not None:  # a dark table beyond the paper's edge: threshold the paper alone
@@ -281,17 +281,17 @@ def _rough(view: View, dark: bool, options: PreprocessOptions):
         ink[beyond] = 0
         mask = ink_mask(ink, options.min_contrast, options.threshold)
         if mask is None:
-            return ink, None, [], None
+            return Rough(ink, None, [], None)
         blobs, scale = rough_scale(mask)
     edges = page_edges(blobs, mask.shape)
     if not edges:
-        return ink, mask, blobs, scale
+        return Rough(ink, mask, blobs, scale)
     mask = mask.copy()
     for edge in edges:
         box = edge.box
         strip = cv2.dilate(mask[box.y : box.bottom, box.x : box.right], np.ones((5, 5), np.uint8))
         mask[box.y : box.bottom, box.x : box.right][strip > 0] = 0
-    return (ink, mask, *rough_scale(mask))
+    return Rough(ink, mask, *rough_scale(mask))
 
 
 def prepare(image: np.ndarray, options: PreprocessOptions = DEFAULT_OPTIONS) -> Prepared | NoDigit:
@@ -303,32 +303,18 @@ def prepare(image: np.ndarray, options: PreprocessOptions = DEFAULT_OPTIONS) -> 
     contrast = int(np.ptp(view.gray))
     if contrast < options.min_contrast:
         return NoDigit(f"no digit: blank image (contrast {contrast} < {options.min_contrast})")
-    dark = ink_is_dark(view.gray)
-    rough_ink, rough, rough_blobs, scale = _rough(view, dark, options)
-    while (rough is None or scale is None) and (
-        finer := full_view(gray, view, options.max_zoom_pixels)
-    ) is not view:
-        view = finer  # faint thin strokes (pencil) average away at the working size
-        rough_ink, rough, rough_blobs, scale = _rough(view, dark, options)
-    if rough is None:
-        return NoDigit("no digit: nothing stands out from the background")
-    if scale is None:
-        return NoDigit("no digit: no ink found")
-    zoomed = zoomed_view(
+    view, dark, (rough_ink, rough, _, scale) = closer_view(
         gray,
         view,
-        rough_blobs,
-        scale,
+        partial(_rough, options=options),
         min_stroke_px=options.min_stroke_px,
         min_height_px=options.min_height_px,
         max_zoom_pixels=options.max_zoom_pixels,
     )
-    if zoomed is not view:
-        grown = grown_view(gray, zoomed, partial(_rough, options=options), options.max_zoom_pixels)
-        view, dark, (rough_ink, rough, _, zoomed_scale) = grown
-        if rough is None:
-            return NoDigit("no digit: nothing stands out from the background")
-        scale = zoomed_scale or scale
+    if rough is None:
+        return NoDigit("no digit: nothing stands out from the background")
+    if scale is None:
+        return NoDigit("no digit: no ink found")
     if options.ink == "background":
         ink, mask = _mask(view, dark, options, scale)
     else:

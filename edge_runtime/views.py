@@ -3,14 +3,17 @@
 A :class:`View` is a resized (part of a) gray image plus the mapping of its pixels back to the
 original, so every box the pipeline reports is in the caller's coordinates. Frames are read at a
 bounded working size (speed); when the writing measured there is too thin or too short for the
-model's 20-px box, its region is re-read from the original at a zoom that gives it room.
-Pure numpy/OpenCV; the pixel contract is the one of :mod:`edge_runtime.pixels` (uint8 gray).
+model's 20-px box, its region is re-read from the original at a zoom that gives it room (grown
+where its edge cuts writing); when nothing shows there, the frame is looked at finer step by
+step. :func:`closer_view` runs these steps over the rough pass it is given. Pure numpy/OpenCV;
+the pixel contract is the one of :mod:`edge_runtime.pixels` (uint8 gray).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -31,6 +34,16 @@ CLOSER_LOOK = 2.0
 """When the working view cannot tell the writing's scale, the whole frame is read again this many
 times finer (when the original has the pixels): small pencil writing beside a shadow's edge
 shows as specks at the working size, and the edge is all the top-hat keeps."""
+
+
+class Rough(NamedTuple):
+    """The cheap first pass over a view (``preprocess._rough``): top-hat ink, its mask (None when
+    nothing stands out), the mask's blobs and the writing's scale (None when no ink)."""
+
+    ink: np.ndarray
+    mask: np.ndarray | None
+    blobs: list[Blob]
+    scale: Scale | None
 
 
 @dataclass(frozen=True)
@@ -104,6 +117,13 @@ def _without_wedges(
     return kept, estimate_scale(kept, strict=True) or inner
 
 
+def writing_scale(blobs: list[Blob], scale: Scale, shape: tuple[int, ...]) -> Scale:
+    """``scale`` measured again without solid wedges at the frame's border (a zoomed view
+    keeps a hard shadow's edge as it was: far thicker than the pen)."""
+    found = _without_wedges(blobs, scale, shape)
+    return scale if found is None else found[1]
+
+
 def zoomed_view(
     gray: np.ndarray,
     view: View,
@@ -145,11 +165,11 @@ def zoomed_view(
 
 
 def grown_view(
-    gray: np.ndarray, view: View, look: Callable[[View, bool], tuple], max_zoom_pixels: int
-) -> tuple:
+    gray: np.ndarray, view: View, look: Callable[[View, bool], Rough], max_zoom_pixels: int
+) -> tuple[View, bool, Rough]:
     """``view`` (a zoomed region) grown past its edges where writing-sized ink is cut by them:
-    ``(view, dark, look(view, dark))``, ``look`` being the rough pass (its third item the
-    blobs) and ``dark`` whether the view's ink is dark.
+    ``(view, dark, look(view, dark))``, ``look`` being the rough pass and ``dark`` whether
+    the view's ink is dark.
 
     The region of a zoom comes from what the working view showed of the writing: of thin
     small digits, some fragments. A digit it missed may lie just beyond the region; cut by
@@ -159,14 +179,14 @@ def grown_view(
     dark = ink_is_dark(view.gray)
     looked = look(view, dark)
     for _ in range(GROW_STEPS):
-        scale = estimate_scale(looked[2], strict=True) if looked[1] is not None else None
+        scale = estimate_scale(looked.blobs, strict=True) if looked.mask is not None else None
         if scale is None:
             break
         height, width = view.gray.shape[:2]
         x0, y0 = view.offset
         x1, y1 = x0 + round(width / view.scale), y0 + round(height / view.scale)
         reach = int(2 * scale.height / view.scale)
-        cut = [b.box for b in looked[2] if max(b.box.width, b.box.height) >= 0.4 * scale.height]
+        cut = [b.box for b in looked.blobs if max(b.box.width, b.box.height) >= 0.4 * scale.height]
         left = reach if x0 > 0 and any(b.x == 0 for b in cut) else 0
         top = reach if y0 > 0 and any(b.y == 0 for b in cut) else 0
         right = reach if x1 < gray.shape[1] and any(b.right >= width for b in cut) else 0
@@ -180,3 +200,47 @@ def grown_view(
         dark = ink_is_dark(view.gray)
         looked = look(view, dark)
     return view, dark, looked
+
+
+def closer_view(
+    gray: np.ndarray,
+    view: View,
+    look: Callable[[View, bool], Rough],
+    *,
+    min_stroke_px: float,
+    min_height_px: float,
+    max_zoom_pixels: int,
+) -> tuple[View, bool, Rough]:
+    """The view the writing is read in, whether its ink is dark, and the rough pass over it.
+
+    ``look(view, dark)`` is the rough pass. Starting from the working ``view``: while it
+    shows no ink, the frame is looked at finer (:func:`full_view`, step by step); then the
+    region of the writing is zoomed (:func:`zoomed_view`), grown where its edge cuts writing
+    (:func:`grown_view`), and the writing's scale measured there without shadow wedges
+    (the scale before the zoom is kept when the zoomed view measures none).
+    """
+    dark = ink_is_dark(view.gray)
+    rough = look(view, dark)
+    while (rough.mask is None or rough.scale is None) and (
+        finer := full_view(gray, view, max_zoom_pixels)
+    ) is not view:
+        view = finer  # faint thin strokes (pencil) average away at the working size
+        rough = look(view, dark)
+    if rough.mask is None or rough.scale is None:
+        return view, dark, rough
+    zoomed = zoomed_view(
+        gray,
+        view,
+        rough.blobs,
+        rough.scale,
+        min_stroke_px=min_stroke_px,
+        min_height_px=min_height_px,
+        max_zoom_pixels=max_zoom_pixels,
+    )
+    if zoomed is view:
+        return view, dark, rough
+    scale = rough.scale
+    view, dark, rough = grown_view(gray, zoomed, look, max_zoom_pixels)
+    if rough.scale is not None:
+        scale = writing_scale(rough.blobs, rough.scale, view.gray.shape)
+    return view, dark, rough._replace(scale=scale)

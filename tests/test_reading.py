@@ -128,6 +128,22 @@ def test_faint_small_writing_is_looked_for_step_by_step(
     assert classifier.read_number(page).text == text
 
 
+@pytest.mark.parametrize(("seed", "index", "text"), [(100, 176, "3"), (101, 119, "17")])
+def test_a_shadow_edge_does_not_set_the_scale_of_zoomed_writing(
+    classifier, mnist, seed, index, text
+) -> None:
+    from itertools import islice
+
+    # Mixed tuning pages: small writing on a 1600×1200 page under a hard shadow. Zoomed to
+    # twice the working size, the shadow's edge is still a wedge at the frame's border,
+    # 2-4 times the digits' height and far thicker than the pen: measured with it, the
+    # digits were "too small for the writing" and a piece of the wedge read "1".
+    images, labels = mnist.test.images, mnist.test.labels
+    page, truth, _ = next(islice(hard_pages(images, labels, index + 1, seed=seed), index, None))
+    assert truth == text and page.shape[:2] == (1200, 1600)
+    assert classifier.read_number(page).text == text
+
+
 def test_prepare_is_typed(mnist) -> None:
     prepared = prepare(hard_page([_digit(mnist, 6), _digit(mnist, 1)], seed=2, cases=()))
     assert isinstance(prepared, Prepared) and prepared.numbers
