@@ -142,6 +142,8 @@ def zoomed_view(
     if view.scale >= 1.0:
         return view
     found = _without_wedges(blobs, scale, view.gray.shape)
+    if found is not None and estimate_scale(blobs, strict=True) is None:
+        found = None  # nothing shaped like a digit (scribbles, specks): the scale is unknown
     if found is None:
         zoom = min(1.0, (max_zoom_pixels / max(1, gray.size)) ** 0.5)
         if zoom < CLOSER_LOOK * view.scale:

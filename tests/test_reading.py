@@ -144,6 +144,18 @@ def test_a_shadow_edge_does_not_set_the_scale_of_zoomed_writing(
     assert classifier.read_number(page).text == text
 
 
+def test_scribbles_alone_do_not_set_where_small_writing_is_zoomed(classifier, mnist) -> None:
+    from itertools import islice
+
+    # Mixed tuning page (seed 101, #4): pencil "7613" in a box on a 1600×1200 page, three
+    # darker scribbled "words" elsewhere. At the working size only the scribbles show; none
+    # is shaped like a digit, yet the zoom went to the region of one of them.
+    images, labels = mnist.test.images, mnist.test.labels
+    page, truth, _ = next(islice(hard_pages(images, labels, 5, seed=101), 4, None))
+    assert truth == "7613" and page.shape[:2] == (1200, 1600)
+    assert classifier.read_number(page).text == truth
+
+
 def test_prepare_is_typed(mnist) -> None:
     prepared = prepare(hard_page([_digit(mnist, 6), _digit(mnist, 1)], seed=2, cases=()))
     assert isinstance(prepared, Prepared) and prepared.numbers
