@@ -13,7 +13,6 @@ blob of touching digits its model reads best.
 
 from __future__ import annotations
 
-import math
 import os
 import time
 import warnings
@@ -40,7 +39,7 @@ from edge_runtime.preprocess import (
 )
 from edge_runtime.probe import ContractOptions
 from edge_runtime.results import Box, NumberReading, Prediction, Rejected
-from edge_runtime.split import best_path
+from edge_runtime.split import best_path, piece_scores
 
 BUNDLED_MODEL = BUNDLED_FORMAT.file_name
 
@@ -302,8 +301,10 @@ class DigitClassifier:
         preds = [next(predictions) for _ in candidate.crops]
         if len(preds) == 1:
             return candidate.crops, preds
-        logs = [math.log(max(p.confidence, 1e-6)) for p in preds]
-        chain = best_path(candidate.nodes, candidate.pieces, logs)
+        digits, sure = [p.digit for p in preds], [p.confidence for p in preds]
+        chain = best_path(
+            candidate.nodes, candidate.pieces, piece_scores(candidate.pieces, digits, sure)
+        )
         return tuple(candidate.crops[i] for i in chain), [preds[i] for i in chain]
 
     def close(self) -> None:

@@ -62,7 +62,7 @@ from edge_runtime.patterns import without_pattern
 from edge_runtime.pixels import MIN_CONTRAST, MNIST_SIDE, is_mnist_like, to_gray
 from edge_runtime.results import Box
 from edge_runtime.scale import rough_scale, tallness, without_rulings
-from edge_runtime.split import SPLIT_ASPECT, Lattice, Piece, digit_width, lattice, needs_split
+from edge_runtime.split import SPLIT_ASPECT, Lattice, Piece, digit_width, lattice, segment
 from edge_runtime.views import Rough, View, closer_view, working_view
 
 __all__ = [
@@ -220,12 +220,12 @@ def _candidate(
 ) -> Candidate:
     """``widths``: the line's typical and digit widths (split.py); ``tall``: the blob's height
     over the median height of its line's other blobs (or 0)."""
-    typical_width, digit_width = widths
     box = blob.box
     own = np.isin(labels[box.y : box.bottom, box.x : box.right], blob.labels).astype(np.uint8)
     strength = ink_strength(ink[box.y : box.bottom, box.x : box.right].astype(np.float32), own)
     ratio = options.target_stroke_ratio
-    if not (options.split_touching and needs_split(box.width, box.height, typical_width)):
+    found = segment(own, *widths) if options.split_touching else None
+    if found is None:
         pixels = normalize_digit(strength, target_stroke_ratio=ratio)
         crop = DigitCrop(pixels, view.to_original(box), widened_form(strength, tall, ratio))
         return _whole(view.to_original(box), crop)
@@ -233,7 +233,7 @@ def _candidate(
     def place(piece: Box) -> Box:
         return view.to_original(Box(box.x + piece.x, box.y + piece.y, piece.width, piece.height))
 
-    return _pieces(lattice(own, typical_width, digit_width), strength, place, ratio, tall)
+    return _pieces(found, strength, place, ratio, tall)
 
 
 def _mnist_prepared(gray: np.ndarray, options: PreprocessOptions) -> Prepared:

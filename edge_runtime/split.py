@@ -22,6 +22,12 @@ The blob's line helps when it has enough single digits (:func:`digit_width`):
 their width says how many digits the blob may hold, and a piece much wider than
 them pays for being read as one. A piece's ink that a cut severed from its
 neighbour (a stray arc of a crossed loop) is left out of its crop.
+
+A "1" touching its neighbour hides in a blob no wider than one digit ("71", "19"), and
+the model reads the pair as the neighbour alone, as sure as it reads either digit. So
+blobs from ``EDGE_SPLIT`` × their height get a straight cut near each edge
+(:func:`segment`), kept only when a piece beyond it is a lone stroke (:func:`lone_stroke`);
+such a piece read as "1" earns ``ONE_BONUS`` (:func:`piece_scores`) in any lattice.
 """
 
 from __future__ import annotations
@@ -32,10 +38,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from edge_runtime.cuts import crossed, cut_paths, edge_cuts, stroke_width
 from edge_runtime.opencv import cv2
 
-MAX_CUTS = 12
-"""Cut paths per blob (the lattice's inner nodes)."""
 MAX_PIECES = 100
 """Pieces (lattice edges) read by the model per blob, the whole blob included.
 
@@ -43,10 +48,6 @@ MAX_PIECES = 100
 cuts ran out before the spans that end at its right edge (a "2" touching a "4")."""
 SPLIT_ASPECT = 1.05
 """Blobs wider than this × their height (or than 1.5 × the line's digits) may be several digits."""
-DIGIT_ASPECT = 0.62
-"""Typical width / height of a handwritten digit (MNIST's median, "1" excluded)."""
-SLOPES = (-0.3, -0.15, 0.0, 0.15, 0.3)
-"""Slants (x per y) of straight cuts."""
 WIDE_PENALTY = 1.0
 """Score penalty per unit of width / height above 1 for a piece read as one digit."""
 PIECE_PENALTY = 0.3
@@ -77,6 +78,21 @@ MIN_WIDTHS = 5
 a lot in width (a 5 or 7 with a long bar), so a median of two or three says too little."""
 STRAY_SHARE = 0.3
 """A piece's ink parts smaller than this share of its largest are a neighbour's stray arcs."""
+EDGE_SPLIT = 0.6
+"""Blobs at least this wide × their height (and too narrow for :func:`needs_split`) may be
+a 1 touching a digit: a 1 is a fifth as wide as tall, and touching strokes overlap."""
+ONE_BONUS = 0.3
+"""Score bonus for a lone stroke (:attr:`Piece.stroke`) read as "1". Without it the
+per-piece penalty makes "7" beat "7" + "1" for a "71" the model reads as 7 either way."""
+ONE_CONFIDENCE = 0.9
+"""The bonus needs the model this sure of the "1"."""
+STROKE_HEIGHT = 0.75
+"""A lone stroke is at least this tall × the blob (a 1 stands as tall as its neighbour)."""
+STROKE_STRAIGHTNESS = 0.2
+"""… and its ink's spread across its axis is at most this × the spread along it (the
+halves of a 0 or the arm of a 4 are curved or bent, a 1 is straight) …"""
+STROKE_SLANT = 35.0
+"""… and its axis leans at most this many degrees from vertical."""
 
 
 def needs_split(width: int, height: int, typical_width: float | None) -> bool:
@@ -96,6 +112,11 @@ class Piece:
     """Its ink's bounds in the blob's mask: x0, y0, x1, y1 (exclusive)."""
     penalty: float
     """Shape penalty subtracted from its log-confidence (too wide, too short)."""
+    stroke: bool = False
+    """A lone straight stroke as tall as the blob at its edge (:func:`lone_stroke`)."""
+    rest: int | None = None
+    """In a blob no wider than one digit, the piece holding the rest of it (see
+    :func:`piece_scores`)."""
 
 
 @dataclass(frozen=True)
@@ -172,139 +193,27 @@ def cut_penalty(strokes: int, ink: float) -> float:
     return CROSSING_PENALTY * max(0, strokes - 1) + INK_PENALTY * ink
 
 
-def _crossings(mask: np.ndarray, slope: float) -> np.ndarray:
-    """Ink crossed by a straight cut of ``slope`` through each column (at the blob's mid-height)."""
-    height, width = mask.shape
-    shifts = np.round(slope * (np.arange(height) - (height - 1) / 2)).astype(int)
-    pad = int(np.abs(shifts).max(initial=0))
-    padded = np.pad(mask, ((0, 0), (pad, pad)))
-    rows = np.arange(height)[:, None]
-    columns = np.arange(width)[None, :] + pad + shifts[:, None]
-    return padded[rows, columns].sum(axis=0).astype(np.float32)
-
-
-def _straight(column: int, slope: float, height: int, width: int) -> np.ndarray:
-    shifts = np.round(slope * (np.arange(height) - (height - 1) / 2)).astype(int)
-    return np.clip(column + shifts, 0, width).astype(np.int32)
-
-
-def _seam(mask: np.ndarray, column: int, band: int) -> np.ndarray:
-    """The top-to-bottom path within ``column ± band`` crossing the least ink (8-connected)."""
-    height, width = mask.shape
-    x0, x1 = max(0, column - band), min(width, column + band + 1)
-    cost = mask[:, x0:x1].astype(np.float32)
-    # Leaving the centre costs a little, so a path through paper stays near the centre.
-    cost += 0.02 * np.abs(np.arange(x0, x1) - column)[None, :] / max(1, band)
-    total = cost.copy()
-    step = np.zeros(cost.shape, np.int8)
-    left, right = (
-        np.full(cost.shape[1], np.inf, np.float32),
-        np.full(cost.shape[1], np.inf, np.float32),
-    )
-    for y in range(1, height):
-        previous = total[y - 1]
-        left[1:], right[:-1] = previous[:-1] + 0.05, previous[1:] + 0.05
-        best = np.minimum(previous, np.minimum(left, right))
-        step[y] = np.where(best == previous, 0, np.where(best == left, -1, 1))
-        total[y] += best
-    path = np.empty(height, np.int32)
-    x = int(total[-1].argmin())
-    for y in range(height - 1, -1, -1):
-        path[y] = x + x0
-        x += int(step[y, x])
-    return path
-
-
-def _centres(mask: np.ndarray, min_piece: int) -> list[tuple[int, float]]:
-    """Columns where some straight cut crosses little ink, best first, with that cut's slope."""
-    width = mask.shape[1]
-    profiles = np.stack([_crossings(mask, slope) for slope in SLOPES])
-    sigma = max(1.0, min_piece / 8)
-    smooth = cv2.GaussianBlur(profiles, (0, 0), sigmaX=sigma, sigmaY=0.01)
-    best = smooth.min(axis=0)
-    inside = np.arange(min_piece, width - min_piece + 1)
-    if inside.size == 0:
-        return []
-    values = best[inside]
-    left = np.r_[np.inf, values[:-1]]
-    right = np.r_[values[1:], np.inf]
-    minima = inside[(values <= left) & (values <= right)]
-    chosen: list[tuple[int, float]] = []
-    for column in sorted(minima.tolist(), key=lambda c: best[c]):
-        if all(abs(column - c) >= min_piece for c, _ in chosen):
-            chosen.append((column, SLOPES[int(smooth[:, column].argmin())]))
-    return chosen
-
-
-def cut_paths(
-    mask: np.ndarray, height: int | None = None, line_width: float | None = None
-) -> list[np.ndarray]:
-    """Candidate cut paths through a blob mask (``uint8`` 0/1), left to right, deduplicated.
-
-    How many digits the blob may hold (so how many cuts to look for) comes from its
-    height and, when known, from the line's digit width (small digits beside a tall one).
-    """
-    rows, width = mask.shape
-    height = height or rows
-    min_piece = max(2, int(0.2 * height))
-    if width < 2 * min_piece:
-        return []
-    centres = _centres(mask, min_piece)
-    digits = max(2, round(width / (DIGIT_ASPECT * height)))
-    if line_width:
-        digits = max(digits, round(width / max(1.0, line_width)))
-    budget = min(MAX_CUTS // 2, 2 * digits)
-    even = [round(width * i / digits) for i in range(1, digits)]
-    seeds = [c for c, _ in centres[:budget]]
-    seeds += [e for e in even if all(abs(e - c) >= min_piece / 2 for c in seeds)]
-    paths: list[np.ndarray] = []
-    band = max(2, int(0.25 * height))
-    slopes = dict(centres)
-    for column in seeds:
-        found = [_straight(column, slopes.get(column, 0.0), rows, width), _seam(mask, column, band)]
-        for path in found:
-            if all(np.abs(path - other).mean() >= 2 for other in paths):
-                paths.append(path)
-        if len(paths) >= MAX_CUTS:
-            break
-    return sorted(paths[:MAX_CUTS], key=lambda p: float(p.mean()))
-
-
-def _stroke(mask: np.ndarray) -> float:
-    """Mean stroke width of a 0/1 mask: twice its area over its boundary pixels."""
-    boundary = np.count_nonzero(mask != cv2.erode(mask, np.ones((3, 3), np.uint8)))
-    return max(1.0, 2.0 * float(mask.sum()) / max(1, boundary))
-
-
-def _crossed(mask: np.ndarray, path: np.ndarray, stroke: float) -> tuple[int, float]:
-    """Strokes a cut path crosses (ink runs along it) and its ink pixels in stroke widths."""
-    height, width = mask.shape
-    if width == 0 or path.min() >= width or path.max() <= 0:
-        return 0, 0.0
-    on = mask[np.arange(height), np.clip(path, 0, width - 1)].astype(np.int8)
-    runs = int(on[0]) + int(np.count_nonzero(np.diff(on) == 1))
-    return runs, float(on.sum()) / stroke
-
-
 def lattice(
-    mask: np.ndarray, typical_width: float | None = None, line_width: float | None = None
+    mask: np.ndarray,
+    typical_width: float | None = None,
+    line_width: float | None = None,
+    cuts: Sequence[np.ndarray] | None = None,
 ) -> Lattice:
     """The blob (``uint8`` 0/1 mask) as a lattice of pieces between candidate cuts.
 
     Pieces narrower than a fifth of the blob's height, wider than 1.6 ×
     ``typical_width`` (or 1.3 × the height) or holding little ink are left out.
     ``line_width`` (:func:`digit_width` of the blob's line) penalises pieces much
-    wider than the line's digits.
+    wider than the line's digits. ``cuts``: the paths to use (default: :func:`cut_paths`).
     """
     height, width = mask.shape
-    cuts = cut_paths(mask, line_width=line_width)
+    cuts = cut_paths(mask, line_width=line_width) if cuts is None else cuts
     edges = [np.zeros(height, np.int32), *cuts, np.full(height, width, np.int32)]
-    stroke = _stroke(mask)
+    stroke = stroke_width(mask)
     whole = Piece(
         0, len(edges) - 1, (0, 0, width, height), penalty(width, height, height, line_width)
     )
-    crossed = tuple(_crossed(mask, path, stroke) for path in edges)
-    found = Lattice(tuple(edges), (whole,), crossed, mask)
+    found = Lattice(tuple(edges), (whole,), tuple(crossed(mask, p, stroke) for p in edges), mask)
     min_piece = max(2, int(0.2 * height))
     max_piece = max(1.3 * height, 1.6 * typical_width if typical_width else 0.0)
     area = int(mask.sum())
@@ -327,10 +236,99 @@ def lattice(
         cost = penalty(x1 - x0, y1 - y0, height, line_width)
         if end < last:
             cost += cut_penalty(*found.crossings[end])
-        pieces.append(Piece(start, end, (x0, y0, x1, y1), cost))
+        lone = (start == 0 or end == last) and lone_stroke(xs, ys, height)
+        pieces.append(Piece(start, end, (x0, y0, x1, y1), cost, lone))
         if len(pieces) >= MAX_PIECES:
             break
     return replace(found, pieces=tuple(pieces))
+
+
+def _tall(ink: np.ndarray, height: int) -> bool:
+    """True when ``ink`` spans at least ``STROKE_HEIGHT`` × ``height`` rows."""
+    rows = np.flatnonzero(ink.any(axis=1))
+    return rows.size > 0 and rows[-1] - rows[0] + 1 >= STROKE_HEIGHT * height
+
+
+def _ink(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    ys, xs = np.nonzero(ink)
+    return xs, ys
+
+
+def lone_stroke(xs: np.ndarray, ys: np.ndarray, height: int) -> bool:
+    """True when ink pixels at ``xs``, ``ys`` form one straight, near-upright stroke at least
+    ``STROKE_HEIGHT`` × ``height`` tall: what a 1 cut off its neighbour looks like."""
+    if len(xs) < 3 or int(ys.max() - ys.min()) + 1 < STROKE_HEIGHT * height:
+        return False
+    spread, axes = np.linalg.eigh(np.cov(np.stack([xs, ys]).astype(np.float64)))
+    if spread[1] <= 0 or math.sqrt(max(0.0, spread[0]) / spread[1]) > STROKE_STRAIGHTNESS:
+        return False
+    across, along = abs(float(axes[0, 1])), abs(float(axes[1, 1]))  # the main axis's x and y
+    return math.degrees(math.atan2(across, along)) <= STROKE_SLANT
+
+
+def segment(
+    mask: np.ndarray, typical_width: float | None = None, line_width: float | None = None
+) -> Lattice | None:
+    """The lattice to read a blob (``uint8`` 0/1 mask) by, or None to read it whole.
+
+    Blobs wide enough for several digits (:func:`needs_split`) get the full lattice.
+    Narrower ones from ``EDGE_SPLIT`` × their height get the first of their
+    :func:`edge_cuts` on each side beyond which lies a lone stroke, if any: a digit
+    alone costs no extra reading.
+    """
+    height, width = mask.shape
+    if needs_split(width, height, typical_width):
+        return lattice(mask, typical_width, line_width)
+    if width < EDGE_SPLIT * height:
+        return None
+    ink, columns, cuts = mask.astype(bool), np.arange(width)[None, :], []
+    stroke = stroke_width(mask)
+    for left, candidates in zip((True, False), edge_cuts(mask), strict=True):
+        for path in candidates:  # checked before any piece is read: most digits stop here
+            if crossed(mask, path, stroke)[0] > 1:
+                continue  # a 1 touches at one point; a sliver of a 0 is cut off at two
+            beyond = columns < path[:, None] if left else columns >= path[:, None]
+            if not (
+                _tall(ink & beyond, height) and lone_stroke(*_ink(_own_parts(ink & beyond)), height)
+            ):
+                continue
+            if _tall(_own_parts(ink & ~beyond), height):  # not a 7's bar or a 9's loop
+                cuts.append(path)
+                break
+    if not cuts:
+        return None
+    found = lattice(mask, typical_width, line_width, sorted(cuts, key=lambda p: float(p.mean())))
+    spans = {(piece.start, piece.end): i for i, piece in enumerate(found.pieces)}
+    last, pieces = found.nodes - 1, list(found.pieces)
+    for i, piece in enumerate(pieces):
+        rest = spans.get((piece.end, last) if piece.start == 0 else (0, piece.start))
+        pieces[i] = replace(piece, stroke=piece.stroke and rest is not None, rest=rest)
+    return replace(found, pieces=tuple(pieces)) if any(p.stroke for p in pieces) else None
+
+
+def piece_scores(
+    pieces: Sequence[Piece], digits: Sequence[int | None], confidences: Sequence[float]
+) -> list[float]:
+    """What reading each piece as its digit at its confidence is worth (before its penalty):
+    the log-confidence, plus ``ONE_BONUS`` for a lone stroke read as a sure "1".
+
+    A blob no wider than one digit (:attr:`Piece.rest` set) is split only into such a 1 and
+    a rest that reads as the whole blob does: the model read "71" as 7 because it passed
+    over the 1, while a U or V read as 0 or 4 is one shape, not 1 + 1.
+    """
+    scores = [math.log(max(confidence, 1e-6)) for confidence in confidences]
+    ones = {
+        i
+        for i, piece in enumerate(pieces)
+        if piece.stroke and digits[i] == 1 and confidences[i] >= ONE_CONFIDENCE
+        if piece.rest is None or digits[piece.rest] == digits[0]
+    }
+    for i in ones:
+        scores[i] += ONE_BONUS
+    if any(piece.rest is not None for piece in pieces):
+        offered = {0, *ones, *(pieces[i].rest for i in ones)}
+        scores = [score if i in offered else -math.inf for i, score in enumerate(scores)]
+    return scores
 
 
 def best_path(nodes: int, pieces: Sequence[Piece], scores: Sequence[float]) -> list[int]:

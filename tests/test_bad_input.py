@@ -7,10 +7,11 @@ import time
 import numpy as np
 import pytest
 
+from edge_runtime.cuts import MAX_CUTS
 from edge_runtime.errors import ImageError
 from edge_runtime.mnist_form import normalize_digit
 from edge_runtime.preprocess import NoDigit, Prepared, prepare
-from edge_runtime.split import MAX_CUTS, MAX_PIECES, lattice
+from edge_runtime.split import MAX_PIECES, lattice
 
 rng = np.random.default_rng(0)
 BAD = {

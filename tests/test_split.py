@@ -9,17 +9,19 @@ import cv2
 import numpy as np
 import pytest
 
+from edge_runtime.cuts import MAX_CUTS, SLOPES, cut_paths
 from edge_runtime.split import (
-    MAX_CUTS,
     MAX_PIECES,
-    SLOPES,
     Lattice,
     Piece,
     best_path,
-    cut_paths,
     digit_width,
     lattice,
+    lone_stroke,
+    needs_split,
     penalty,
+    piece_scores,
+    segment,
 )
 
 REAL = Path(__file__).parent / "data" / "real"
@@ -171,3 +173,85 @@ def test_every_span_of_a_blob_with_twelve_cuts_is_read(mnist) -> None:
     page, text = _touching_page(mnist, 100, 109)
     assert text == "42"
     assert DigitClassifier().read_number(page).text == "42"
+
+
+def _bar(height: int, width: int, x0: int, x1: int, y0: int = 0, y1: int | None = None):
+    mask = np.zeros((height, width), np.uint8)
+    cv2.line(mask, (x0, y0), (x1, height - 1 if y1 is None else y1), 1, 4)
+    return mask
+
+
+def _lone(mask: np.ndarray, height: int) -> bool:
+    ys, xs = np.nonzero(mask)
+    return lone_stroke(xs, ys, height)
+
+
+def test_a_lone_stroke_is_tall_straight_and_upright() -> None:
+    assert _lone(_bar(60, 30, 10, 16), 60)  # a 1, slanted a little
+    assert not _lone(_bar(60, 30, 10, 16, y1=35), 60)  # too short beside its blob
+    assert not _lone(_bar(60, 60, 5, 55), 60)  # leaning 40°: a 7's bar or a 4's arm
+    arc = np.zeros((60, 30), np.uint8)
+    cv2.ellipse(arc, (28, 30), (24, 28), 0, 90, 270, 1, 4)  # the left half of a 0
+    assert not _lone(arc, 60)
+
+
+def _pair(one_left: bool, slant: int = 0) -> np.ndarray:
+    """A 64-px "0" and a "1" joined by a short stroke: one blob about as wide as a digit."""
+    mask = np.zeros((70, 80), np.uint8)
+    one, ring = (6, 28) if one_left else (44, 20)
+    cv2.ellipse(mask, (ring, 34), (15, 29), 0, 0, 360, 1, 4)
+    cv2.line(mask, (one + slant, 4), (one, 63), 1, 4)
+    cv2.line(mask, (one, 34), (ring - 15 if one_left else ring + 15, 34), 1, 3)
+    ys, xs = np.nonzero(mask)
+    return mask[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+
+
+@pytest.mark.parametrize(("one_left", "slant"), [(True, 0), (False, 0), (False, 5), (True, -5)])
+def test_a_one_pressed_against_a_digit_gets_an_edge_cut(one_left: bool, slant: int) -> None:
+    mask = _pair(one_left, slant)
+    assert not needs_split(mask.shape[1], mask.shape[0], None)  # no wider than one digit
+    found = segment(mask)
+    assert found is not None
+    strokes = [p for p in found.pieces if p.stroke]
+    assert strokes and all((p.start == 0) == one_left for p in strokes)
+    ring = np.zeros((64, 40), np.uint8)
+    cv2.ellipse(ring, (20, 32), (17, 29), 0, 0, 360, 1, 4)
+    assert segment(ring) is None  # a 0 alone: nothing read twice
+    nine = ring[:, 2:].copy()
+    cv2.line(nine, (34, 30), (34, 63), 1, 4)  # a stem on its right: a 9, not a 1 beside
+    assert segment(nine) is None
+
+
+def test_in_a_blob_no_wider_than_a_digit_a_one_is_split_off_only_if_the_rest_reads_the_same() -> (
+    None
+):
+    found = segment(_pair(True))
+    assert found is not None
+    (one,) = [i for i, p in enumerate(found.pieces) if p.stroke and p.start == 0 and p.end == 1]
+    rest = found.pieces[one].rest
+    digits = [0] * len(found.pieces)
+    digits[one] = 1
+    sure = [1.0] * len(found.pieces)
+    sure[0] = 0.7  # the whole read less surely than its parts
+
+    def chain(digits: list[int]) -> list[int]:
+        return best_path(found.nodes, found.pieces, piece_scores(found.pieces, digits, sure))
+
+    assert chain(digits) == [one, rest]  # "10" read as 0: the 1 the model passed over
+    digits[rest] = 4  # a U read as 0 whose right half reads 4: one shape
+    assert chain(digits) == [0]
+
+
+@pytest.mark.parametrize(
+    ("index", "why"),
+    [
+        (48, '"71" as wide as one digit, read 7'),
+        (33, '"351" read 3 + 9: the 1 went with the 5'),
+        (124, '"26" read 2 + 6 with the 1 of "617" read as part of the 6'),
+    ],
+)
+def test_a_one_touching_its_neighbour_is_read(mnist, index: int, why: str) -> None:
+    from edge_runtime import DigitClassifier
+
+    page, text = _touching_page(mnist, 100, index)
+    assert DigitClassifier().read_number(page).text == text, why
