@@ -107,14 +107,40 @@ def _pair(first: Blob, last: Blob) -> bool:
     return abs(a.y - b.y) + abs(a.bottom - b.bottom) < 0.3 * min(a.height, b.height)
 
 
-def frame_sides(line: list[Blob]) -> tuple[list[Blob], list[Rejected]]:
+def _meets_rules(blob: Blob, rules: Sequence[Box]) -> bool:
+    """A thin upright bar whose top and bottom both end on level lines erased as rules: the
+    side of a box whose top and bottom were taken for form lines."""
+    box = blob.box
+    if box.width >= 2.5 * blob.stroke + 0.1 * box.height:
+        return False
+    slack, middle = max(2.0, blob.stroke), box.x + box.width / 2
+
+    def on_rule(y: float) -> bool:
+        return any(
+            r.x - slack <= middle <= r.right + slack and r.y - slack <= y <= r.bottom + slack
+            for r in rules
+        )
+
+    return on_rule(box.y) and on_rule(box.bottom)
+
+
+def frame_sides(line: list[Blob], rules: Sequence[Box] = ()) -> tuple[list[Blob], list[Rejected]]:
     """The line without the sides of a box or brackets drawn round it, and those as rejected.
 
     A side is a thin bar at either end of the line reaching above and below
     its neighbours by a quarter of their height (a 1 is as tall as its
-    neighbours), or by a tenth when the bars at both ends span the same rows.
+    neighbours), or by a tenth when the bars at both ends span the same rows,
+    or whose ends meet level lines erased as rules (``rules``, their boxes:
+    the box's top and bottom; a digit touching the box's top hides how far
+    the side juts).
     """
     reason = "bar taller than the digits beside it (a box side)"
+    if rules and len(line) >= 2:
+        ends = [i for i in (0, len(line) - 1) if _meets_rules(line[i], rules)]
+        if ends and len(ends) < len(line):  # something stands between them
+            rejected = [Rejected(line[i].box, reason) for i in ends]
+            line = [b for i, b in enumerate(line) if i not in ends]
+            return line, rejected
     if len(line) >= 4 and _pair(line[0], line[-1]):
         inner = line[1:-1]
         if _juts(line[0], inner[:2], 0.1) and _juts(line[-1], inner[-2:], 0.1):

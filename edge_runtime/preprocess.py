@@ -371,7 +371,7 @@ def prepare(image: np.ndarray, options: PreprocessOptions = DEFAULT_OPTIONS) -> 
     rejected_original += tuple(Rejected(view.to_original(r.box), r.reason) for r in typeset)
     numbers = []
     for found in lines:
-        line, sides = frame_sides(found)
+        line, sides = frame_sides(found, [r.box for r in ruled if r.box.width > r.box.height])
         rejected_original += tuple(Rejected(view.to_original(r.box), r.reason) for r in sides)
         narrow = [b.box.width for b in line if b.box.width <= SPLIT_ASPECT * b.box.height]
         typical = float(np.median(narrow)) if narrow else None

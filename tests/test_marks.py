@@ -14,6 +14,7 @@ import pytest
 
 from edge_runtime.components import Blob, Scale, beyond_edge, find_blobs, merge_parts
 from edge_runtime.frames import faint_inside
+from edge_runtime.lines import frame_sides
 from edge_runtime.preprocess import prepare
 from edge_runtime.results import Box
 
@@ -132,3 +133,17 @@ def test_a_twos_base_and_a_notebooks_rule_are_no_underlines(name: str) -> None:
     page = cv2.imread(str(Path(__file__).parent / "data" / "real" / name))
     prepared = prepare(page)
     assert not any(r.reason.startswith("underline") for r in prepared.rejected)
+
+
+def test_a_box_side_meeting_erased_form_lines_is_rejected() -> None:
+    # The box's top and bottom were erased as form lines; the 3 touches its top, so the right
+    # side juts no higher than the 3 and both sides read as 1s ("11131" for "163").
+    left, right = _blob(65, 115, 10, 149), _blob(370, 115, 10, 149)
+    digits = [_blob(97, 135, 48, 100), _blob(167, 132, 42, 98), _blob(267, 115, 76, 115)]
+    rules = [Box(66, 112, 314, 14), Box(66, 252, 314, 14)]
+    assert frame_sides([left, *digits, right]) == ([left, *digits, right], [])
+    kept, rejected = frame_sides([left, *digits, right], rules)
+    assert kept == digits and len(rejected) == 2
+    one = _blob(400, 130, 10, 100)  # a 1 ending short of the rules is kept
+    assert frame_sides([*digits, one], rules)[0] == [*digits, one]
+    assert frame_sides([left, right], rules) == ([left, right], [])  # nothing inside: kept
