@@ -302,9 +302,8 @@ class DigitClassifier:
         if len(preds) == 1:
             return candidate.crops, preds
         digits, sure = [p.digit for p in preds], [p.confidence for p in preds]
-        chain = best_path(
-            candidate.nodes, candidate.pieces, piece_scores(candidate.pieces, digits, sure)
-        )
+        scores, ones = piece_scores(candidate.pieces, digits, sure)
+        chain = best_path(candidate.nodes, candidate.pieces, scores, ones)
         return tuple(candidate.crops[i] for i in chain), [preds[i] for i in chain]
 
     def close(self) -> None:

@@ -33,7 +33,7 @@ such a piece read as "1" earns ``ONE_BONUS`` (:func:`piece_scores`) in any latti
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -308,9 +308,9 @@ def segment(
 
 def piece_scores(
     pieces: Sequence[Piece], digits: Sequence[int | None], confidences: Sequence[float]
-) -> list[float]:
-    """What reading each piece as its digit at its confidence is worth (before its penalty):
-    the log-confidence, plus ``ONE_BONUS`` for a lone stroke read as a sure "1".
+) -> tuple[list[float], set[int]]:
+    """What reading each piece as its digit at its confidence is worth (before its penalty,
+    the log-confidence), and the lone strokes read as a sure "1" (for :func:`best_path`).
 
     A blob no wider than one digit (:attr:`Piece.rest` set) is split only into such a 1 and
     a rest that reads as the whole blob does: the model read "71" as 7 because it passed
@@ -323,37 +323,52 @@ def piece_scores(
         if piece.stroke and digits[i] == 1 and confidences[i] >= ONE_CONFIDENCE
         if piece.rest is None or digits[piece.rest] == digits[0]
     }
-    for i in ones:
-        scores[i] += ONE_BONUS
     if any(piece.rest is not None for piece in pieces):
         offered = {0, *ones, *(pieces[i].rest for i in ones)}
         scores = [score if i in offered else -math.inf for i, score in enumerate(scores)]
-    return scores
+    return scores, ones
 
 
-def best_path(nodes: int, pieces: Sequence[Piece], scores: Sequence[float]) -> list[int]:
+def best_path(
+    nodes: int, pieces: Sequence[Piece], scores: Sequence[float], ones: Collection[int] = ()
+) -> list[int]:
     """Indices of the pieces, left to right, whose chain across the blob scores best.
 
     ``scores[i]`` is the model's log-confidence for ``pieces[i]``; a chain's
-    score is the sum of its pieces' ``score - penalty``. The whole blob
-    (``pieces[0]``) is always a chain, so there is always an answer.
+    score is the sum of its pieces' ``score - penalty``. A piece in ``ones`` (a lone
+    stroke read as 1, :func:`piece_scores`) earns ``ONE_BONUS`` when the piece beside it
+    in the chain is a digit as tall (``STROKE_HEIGHT``): a 7's stem or a 4's cut off
+    their bar leave a short piece. The whole blob (``pieces[0]``) is always a chain, so
+    there is always an answer.
     """
-    best = [-math.inf] * nodes
-    via: list[int | None] = [None] * nodes
-    best[0] = 0.0
-    order = sorted(range(len(pieces)), key=lambda i: (pieces[i].end, pieces[i].start))
-    for index in order:  # pieces ending further right come later: all their starts are final
+    height = pieces[0].box[3]
+
+    def tall(index: int) -> bool:
+        box = pieces[index].box
+        return box[3] - box[1] >= STROKE_HEIGHT * height
+
+    def join(left: int, right: int) -> float:
+        lone = (left in ones and tall(right)) or (right in ones and tall(left))
+        return ONE_BONUS if lone else 0.0
+
+    # Best chain ending with each piece; pieces ending further right come later.
+    best = [-math.inf] * len(pieces)
+    via: list[int | None] = [None] * len(pieces)
+    ending: dict[int, list[int]] = {}
+    for index in sorted(range(len(pieces)), key=lambda i: (pieces[i].end, pieces[i].start)):
         piece = pieces[index]
-        if best[piece.start] == -math.inf:
-            continue
-        total = best[piece.start] + scores[index] - piece.penalty
-        if total > best[piece.end]:
-            best[piece.end], via[piece.end] = total, index
-    chain, node = [], nodes - 1
-    while node != 0:
-        index = via[node]
-        if index is None:  # unreachable: fall back to the whole blob
-            return [0]
-        chain.append(index)
-        node = pieces[index].start
+        own = scores[index] - piece.penalty
+        if piece.start == 0:
+            best[index] = own
+        for before in ending.get(piece.start, ()):
+            total = best[before] + join(before, index) + own
+            if total > best[index]:
+                best[index], via[index] = total, before
+        ending.setdefault(piece.end, []).append(index)
+    last = [i for i in ending.get(nodes - 1, ()) if best[i] > -math.inf]
+    if not last:  # unreachable: fall back to the whole blob
+        return [0]
+    chain = [max(last, key=lambda i: best[i])]
+    while (before := via[chain[-1]]) is not None:
+        chain.append(before)
     return chain[::-1]

@@ -235,7 +235,7 @@ def test_in_a_blob_no_wider_than_a_digit_a_one_is_split_off_only_if_the_rest_rea
     sure[0] = 0.7  # the whole read less surely than its parts
 
     def chain(digits: list[int]) -> list[int]:
-        return best_path(found.nodes, found.pieces, piece_scores(found.pieces, digits, sure))
+        return best_path(found.nodes, found.pieces, *piece_scores(found.pieces, digits, sure))
 
     assert chain(digits) == [one, rest]  # "10" read as 0: the 1 the model passed over
     digits[rest] = 4  # a U read as 0 whose right half reads 4: one shape
@@ -255,3 +255,16 @@ def test_a_one_touching_its_neighbour_is_read(mnist, index: int, why: str) -> No
 
     page, text = _touching_page(mnist, 100, index)
     assert DigitClassifier().read_number(page).text == text, why
+
+
+@pytest.mark.parametrize(("beside", "split"), [(10, True), (5, False)])
+def test_a_one_earns_its_bonus_only_beside_a_digit_as_tall(beside: int, split: bool) -> None:
+    # A stroke at the right edge read as a sure 1. Beside a piece as tall, it is "X1"; beside
+    # a short one (a 4's arm and bar, a 7's bar) it is the stem of one digit.
+    pieces = [
+        Piece(0, 2, (0, 0, 10, 10), 0.3),
+        Piece(0, 1, (0, 0, 6, beside), 0.3),
+        Piece(1, 2, (6, 0, 10, 10), 0.3, stroke=True),
+    ]
+    chain = best_path(3, pieces, [-0.1, 0.0, 0.0], ones={2})
+    assert chain == ([1, 2] if split else [0])
