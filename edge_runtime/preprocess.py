@@ -260,7 +260,8 @@ def _mask(view: View, dark: bool, options: PreprocessOptions, scale: Scale | Non
     ink = background_ink(flipped, scale.stroke) if background else tophat_ink(flipped)
     floor = FAINT_FLOOR if background else 0.4  # paper flat at ~0: keeps faint beside bold
     mask = ink_mask(ink, options.min_contrast, options.threshold, floor)
-    if (plain := without_pattern(ink, mask)) is not ink:  # a cheque's guilloche, squared paper
+    height = None if scale is None else scale.height  # patterned paper is finer than digits
+    if (plain := without_pattern(ink, mask, height)) is not ink:  # guilloche, squared paper
         ink, mask = plain, ink_mask(plain, options.min_contrast, options.threshold, floor)
     return ink, mask
 

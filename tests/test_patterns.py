@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from benchmarks.synthetic import hard_set
-from edge_runtime import DigitClassifier
+from edge_runtime import DigitClassifier, preprocess
 from edge_runtime.ink import ink_mask
 from edge_runtime.patterns import everywhere, pattern_peaks, spread, without_pattern
 from edge_runtime.pixels import MIN_CONTRAST
@@ -115,6 +115,74 @@ def test_a_band_of_comb_boxes_is_periodic_but_not_paper() -> None:
         cv2.rectangle(layer, (x, 150), (x + 26, 190), 255, 2)
     ink = _ink(layer, _writing("12"), seed=4)
     assert without_pattern(ink, _mask(ink)) is ink
+
+
+def _blank(kind: str) -> np.ndarray:
+    """A page of printed pattern with nothing written on it, at strong contrast."""
+    if kind == "black-grid-6":  # black 1-px lines every 6 px, 800x600
+        page = np.full((600, 800), 255, np.uint8)
+        page[::6], page[:, ::6] = 0, 0
+        return page
+    name, number = kind.split("-")
+    pattern = _guilloche(np.random.default_rng(int(number))) if name == "guilloche" else _grid(13)
+    ink = _ink(pattern, np.zeros(SHAPE, np.uint8), seed=int(number))
+    return np.clip(240 - 2.5 * ink.astype(np.float32), 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("kind", ["guilloche-0", "guilloche-1", "grid-13", "black-grid-6"])
+def test_a_blank_cheque_or_squared_paper_reads_no_number(kind) -> None:
+    # With nothing written on it the pattern is the page's strongest ink; cut out, its ragged
+    # remains read as "081822838", "265557252725223894", "88184", "1111111111111111".
+    with DigitClassifier() as classifier:
+        reading = classifier.read_number(_blank(kind))
+    assert reading.text == "", reading.text
+    assert reading.reason
+
+
+def _table() -> tuple[np.ndarray, list[str]]:
+    """A 480x640 page of 10 rows of five printed 5-digit numbers, and the numbers."""
+    page, numbers = np.full((480, 640), 235, np.uint8), []
+    for row in range(10):
+        for column in range(5):
+            text = "".join(str((row + column + k) % 10) for k in range(5))
+            numbers.append(text)
+            for k, char in enumerate(text):
+                origin = (20 + column * 120 + k * 13, 40 + row * 42)
+                cv2.putText(page, char, origin, cv2.FONT_HERSHEY_SIMPLEX, 0.9, 20, 3)
+    return page, numbers
+
+
+def test_a_table_of_numbers_is_not_a_pattern(monkeypatch) -> None:
+    # Its rows and columns repeat across the page, so its spectrum has strong peaks; cut out,
+    # the table read as one "11111" instead of 50 numbers. Its repeat is coarser than a digit.
+    page, numbers = _table()
+    with DigitClassifier() as classifier:
+        readings = [reading.text for reading in classifier.read_numbers(page)]
+        monkeypatch.setattr(preprocess, "without_pattern", lambda ink, mask, height=None: ink)
+        uncut = [reading.text for reading in classifier.read_numbers(page)]
+    assert len(readings) == len(numbers)
+    assert readings == uncut
+
+
+def test_a_table_of_handwritten_numbers_keeps_its_numbers(mnist) -> None:
+    # 6 x 6 two-digit MNIST numbers in 44 x 70 cells, drawn 2x: 33 of 36 found; 29 when the
+    # table's repeat was cut out as a pattern.
+    rng = np.random.default_rng(3)
+    ink, numbers = np.zeros((6 * 44 + 20, 6 * 70 + 20), np.float32), []
+    for row in range(6):
+        for column in range(6):
+            picks = rng.integers(0, len(mnist.test.labels), 2)
+            strip = np.concatenate([mnist.test.images[i][:, 3:25] for i in picks], 1)
+            y, x = 10 + row * 44 + 8, 10 + column * 70 + (70 - strip.shape[1]) // 2
+            ink[y : y + 28, x : x + strip.shape[1]] = np.maximum(
+                ink[y : y + 28, x : x + strip.shape[1]], strip
+            )
+            numbers.append("".join(str(mnist.test.labels[i]) for i in picks))
+    page = np.clip(235 - 0.8 * ink, 0, 255).astype(np.uint8)
+    page = cv2.resize(page, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
+    with DigitClassifier() as classifier:
+        readings = [reading.text for reading in classifier.read_numbers(page)]
+    assert sum(number in readings for number in numbers) >= 32
 
 
 def test_pencil_on_a_cheque_or_squared_paper_reads(mnist) -> None:
