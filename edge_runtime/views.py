@@ -35,6 +35,16 @@ CLOSER_LOOK = 2.0
 times finer (when the original has the pixels): small pencil writing beside a shadow's edge
 shows as specks at the working size, and the edge is all the top-hat keeps."""
 
+TIGHT_CROP = 0.5
+"""Ink cut by the border, nothing clear of it, at least this share of the frame's height tall:
+a crop tight round the writing (its scale stands; no 2x closer look). A shadow's wedge at the
+border with small writing invisible beside it is shorter."""
+
+LADDER_LIMIT = 16
+"""The frame is looked at finer step by step (:func:`full_view`) unless the original has over
+this many times the zoom's pixel budget: each step resizes the whole original again (seconds
+for a 20000² scan), so it is looked at the finest size at once."""
+
 
 class Rough(NamedTuple):
     """The cheap first pass over a view (``preprocess._rough``): top-hat ink, its mask (None when
@@ -93,9 +103,13 @@ def same_view(gray: np.ndarray, view: View) -> View:
 
 
 def full_view(gray: np.ndarray, view: View, max_pixels: int) -> View:
-    """The whole frame at its own resolution (at most ``max_pixels``), or ``view`` when that is
-    no finer: where thin faint strokes (pencil) have not been averaged away."""
-    zoom = min(1.0, (max_pixels / max(1, gray.size)) ** 0.5, CLOSER_LOOK * view.scale)
+    """The whole frame :data:`CLOSER_LOOK` times finer than ``view``, at most at its own
+    resolution and ``max_pixels`` (straight at the finest when the original has over
+    :data:`LADDER_LIMIT` times ``max_pixels``), or ``view`` when that is no finer: where thin
+    faint strokes (pencil) have not been averaged away."""
+    zoom = min(1.0, (max_pixels / max(1, gray.size)) ** 0.5)
+    if gray.size <= LADDER_LIMIT * max_pixels:
+        zoom = min(zoom, CLOSER_LOOK * view.scale)
     if zoom <= view.scale * 1.2:
         return view
     return View(resized(gray, zoom), zoom)
@@ -106,7 +120,8 @@ def _without_wedges(
 ) -> tuple[list[Blob], Scale] | None:
     """The blobs and their scale without solid wedges at the frame's border, or None when only
     ink cut by the border is shaped like writing and what lies clear of it is specks: the
-    scale is then unknown.
+    scale is then unknown. With nothing at all clear of the border, the scale stands when
+    the ink is a tight crop's writing (:data:`TIGHT_CROP`); a short wedge alone is unknown.
 
     A hard shadow's edge meeting the frame's border is a wedge of "ink" to a top-hat: as tall
     as big writing and far thicker than the pen (more than twice the stroke of the writing
@@ -119,6 +134,9 @@ def _without_wedges(
         for b in blobs
         if b.box.x > 0 and b.box.y > 0 and b.box.right < width and b.box.bottom < height
     ]
+    tallest = max((b.box.height for b in blobs), default=0)
+    if not inside and tallest >= TIGHT_CROP * height:  # writing cropped tight: nothing beside it
+        return blobs, scale
     inner = estimate_scale(inside, strict=True)
     if inner is None or inner.height < MIN_WRITING_PX:  # specks: too little to judge by
         if len(inside) < len(blobs) and estimate_scale(blobs, strict=True) is not None:
@@ -233,7 +251,8 @@ def closer_view(
     shows no ink, the frame is looked at finer (:func:`full_view`, step by step); then the
     region of the writing is zoomed (:func:`zoomed_view`), grown where its edge cuts writing
     (:func:`grown_view`), and the writing's scale measured there without shadow wedges
-    (the scale before the zoom is kept when the zoomed view measures none).
+    (the scale before the zoom, converted to the zoomed view's pixels, is kept when the
+    zoomed view measures none).
     """
     dark = ink_is_dark(view.gray)
     rough = look(view, dark)
@@ -255,8 +274,11 @@ def closer_view(
     )
     if zoomed is view:
         return view, dark, rough
-    scale = rough.scale
+    unzoomed, unzoomed_scale = view, rough.scale
     view, dark, rough = grown_view(gray, zoomed, look, max_zoom_pixels)
     if rough.scale is not None:
         scale = writing_scale(rough.blobs, rough.scale, view.gray.shape)
+    else:  # the scale before the zoom, in the zoomed view's pixels
+        ratio = view.scale / unzoomed.scale
+        scale = Scale(unzoomed_scale.stroke * ratio, unzoomed_scale.height * ratio)
     return view, dark, rough._replace(scale=scale)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
 
-from edge_runtime.components import estimate_scale, find_blobs
+import numpy as np
+import pytest
+
+from edge_runtime.components import Scale, estimate_scale, find_blobs
 from edge_runtime.opencv import cv2
-from edge_runtime.views import working_view, zoomed_view
+from edge_runtime.views import Rough, View, closer_view, full_view, working_view, zoomed_view
 
 ZOOM = {"min_stroke_px": 2.2, "min_height_px": 32.0, "max_zoom_pixels": 2_500_000}
+REAL = Path(__file__).parent / "data" / "real"
 
 
 def _small_number_beside_a_shadow_wedge() -> tuple[np.ndarray, np.ndarray]:
@@ -81,3 +87,72 @@ def test_a_zoom_region_that_cuts_a_digit_grows_to_take_it_in() -> None:
     assert isinstance(prepared, Prepared)
     xs = sorted(c.box.x for number in prepared.numbers for c in number.candidates)
     assert len(xs) == 5 and 595 <= xs[0] <= 610
+
+
+def _rough_pass() -> Callable[[View, bool], Rough]:
+    """preprocess's rough pass, with the default options."""
+    from edge_runtime.preprocess import DEFAULT_OPTIONS, _rough
+
+    return partial(_rough, options=DEFAULT_OPTIONS)
+
+
+def test_a_tight_crop_whose_writing_touches_the_border_is_not_read_again_finer() -> None:
+    # A real marker "7" cropped tight: its one blob touches the border, nothing lies clear of
+    # it. No specks were seen, so its scale stands; the 2x closer look (kept for a shadow's
+    # edge beside specks) would read the whole 1080x1080 frame again for nothing.
+    image = cv2.imread(str(REAL / "7_edge-touching-marker.png"), cv2.IMREAD_GRAYSCALE)
+    view = working_view(image, 512)
+    seen, _, rough = closer_view(image, view, _rough_pass(), **ZOOM)
+    assert rough.blobs and all(b.border for b in rough.blobs)
+    assert seen is view
+
+
+def test_a_short_wedge_at_the_border_with_nothing_beside_it_is_read_again_finer() -> None:
+    # The other side of a tight crop: a shadow's wedge cut by the top, a sixth of the frame
+    # tall, is all that shows (the writing beside it averaged away): the scale is unknown.
+    page = np.full((1200, 1600), 205, np.uint8)
+    view = working_view(page, 512)
+    mask = np.zeros(view.gray.shape, np.uint8)
+    cv2.fillPoly(mask, [np.array([[330, 0], [362, 0], [336, 62]], np.int32)], 255)
+    blobs = find_blobs(mask, min_area=4)[1]
+    scale = estimate_scale(blobs)
+    assert scale is not None and scale.stroke >= 10 and scale.height >= 60  # no zoom asked
+    closer = zoomed_view(page, view, blobs, scale, **ZOOM)
+    assert closer.offset == (0, 0) and closer.scale == 2 * view.scale
+
+
+def test_a_huge_frame_is_looked_at_the_finest_size_at_once() -> None:
+    # Each step of the finer look resizes the whole original: above LADDER_LIMIT times the
+    # pixel budget it goes straight to the finest view; below, it still steps 2x at a time.
+    budget = 100_000
+    huge, small = np.zeros((2000, 2000), np.uint8), np.zeros((1000, 1000), np.uint8)
+    finest = full_view(huge, working_view(huge, 64), budget)
+    assert finest.gray.size <= budget and finest.scale == (budget / huge.size) ** 0.5
+    step = full_view(small, working_view(small, 64), budget)
+    assert step.scale == 2 * 64 / 1000
+
+
+@pytest.mark.parametrize(("size", "thickness"), [(1.0, 2), (1.8, 5)])  # whole frame 2x; region
+def test_a_zoom_that_measures_nothing_keeps_the_scale_in_its_own_pixels(
+    size: float, thickness: int
+) -> None:
+    # When the zoomed re-read finds no blob, the scale measured before the zoom is kept,
+    # converted to the zoomed view's pixels (not working-view pixels on a finer view).
+    page = np.full((1200, 1600), 210, np.uint8)
+    cv2.putText(page, "4096", (700, 620), cv2.FONT_HERSHEY_SIMPLEX, size, 30, thickness)
+    rough_pass = _rough_pass()
+    first: list[Scale] = []
+
+    def look(view: View, dark: bool) -> Rough:
+        rough = rough_pass(view, dark)
+        if not first:
+            first.append(rough.scale)
+            return rough
+        return rough._replace(blobs=[], scale=None)  # the re-read measures nothing
+
+    view = working_view(page, 512)
+    zoomed, _, rough = closer_view(page, view, look, **ZOOM)
+    ratio = zoomed.scale / view.scale
+    assert ratio > 1.5
+    assert rough.scale.height == first[0].height * ratio
+    assert rough.scale.stroke == first[0].stroke * ratio
