@@ -24,6 +24,15 @@ def _digit(mnist, value: int, nth: int = 0) -> np.ndarray:
     return mnist.test.images[int(np.flatnonzero(mnist.test.labels == value)[nth])]
 
 
+def _tuning_page(mnist, seed: int, index: int) -> tuple[np.ndarray, str]:
+    """Page ``index`` of the mixed hard pages of ``seed`` (the tuning seeds are 100 and 101)."""
+    from itertools import islice
+
+    images, labels = mnist.test.images, mnist.test.labels
+    page, truth, _ = next(islice(hard_pages(images, labels, index + 1, seed=seed), index, None))
+    return page, truth
+
+
 def _exact(classifier, pairs) -> float:
     return float(np.mean([classifier.read_number(page).text == text for page, text in pairs]))
 
@@ -116,14 +125,11 @@ def test_small_writing_in_a_big_frame_is_zoomed(classifier, mnist) -> None:
 def test_faint_small_writing_is_looked_for_step_by_step(
     classifier, mnist, seed, index, text
 ) -> None:
-    from itertools import islice
-
     # Mixed tuning pages: pencil on a 1600×1200 page, and the 512-px working view shows no
     # ink. "952082" (66 px tall, in a box) falls apart into grain at full size but reads
     # whole at twice the working size (0.64); "43" (perspective, falloff) shows at 0.64 no
     # ink either, and is read at full size.
-    images, labels = mnist.test.images, mnist.test.labels
-    page, truth, _ = next(islice(hard_pages(images, labels, index + 1, seed=seed), index, None))
+    page, truth = _tuning_page(mnist, seed, index)
     assert truth == text and page.shape[:2] == (1200, 1600)
     assert classifier.read_number(page).text == text
 
@@ -132,26 +138,20 @@ def test_faint_small_writing_is_looked_for_step_by_step(
 def test_a_shadow_edge_does_not_set_the_scale_of_zoomed_writing(
     classifier, mnist, seed, index, text
 ) -> None:
-    from itertools import islice
-
     # Mixed tuning pages: small writing on a 1600×1200 page under a hard shadow. Zoomed to
     # twice the working size, the shadow's edge is still a wedge at the frame's border,
     # 2-4 times the digits' height and far thicker than the pen: measured with it, the
     # digits were "too small for the writing" and a piece of the wedge read "1".
-    images, labels = mnist.test.images, mnist.test.labels
-    page, truth, _ = next(islice(hard_pages(images, labels, index + 1, seed=seed), index, None))
+    page, truth = _tuning_page(mnist, seed, index)
     assert truth == text and page.shape[:2] == (1200, 1600)
     assert classifier.read_number(page).text == text
 
 
 def test_scribbles_alone_do_not_set_where_small_writing_is_zoomed(classifier, mnist) -> None:
-    from itertools import islice
-
     # Mixed tuning page (seed 101, #4): pencil "7613" in a box on a 1600×1200 page, three
     # darker scribbled "words" elsewhere. At the working size only the scribbles show; none
     # is shaped like a digit, yet the zoom went to the region of one of them.
-    images, labels = mnist.test.images, mnist.test.labels
-    page, truth, _ = next(islice(hard_pages(images, labels, 5, seed=101), 4, None))
+    page, truth = _tuning_page(mnist, 101, 4)
     assert truth == "7613" and page.shape[:2] == (1200, 1600)
     assert classifier.read_number(page).text == truth
 
