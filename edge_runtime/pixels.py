@@ -7,8 +7,6 @@ numbers are converted once, here. Nothing else in the runtime guesses formats.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from edge_runtime.errors import ImageError
@@ -180,88 +178,3 @@ def is_mnist_like(gray: np.ndarray, min_contrast: int = MIN_CONTRAST) -> bool:
         return False
     mean = cv2.mean(gray)[0]  # MNIST digits average ~33; dark ink on white paper ~200
     return bool(0 < mean < 2 * min_contrast)
-
-
-SHADOW_SIDE = 128
-"""The paper's light is estimated on a copy at most this big (a shadow is large and smooth)."""
-SHADOW_DEPTH = 0.8
-"""Paper darker than this fraction of the lit paper is in shadow."""
-SHADOW_GAIN = 2.8
-"""At most this much light is given back to shaded paper (a cast shadow takes 35-65%)."""
-
-
-@dataclass(frozen=True)
-class Shadow:
-    """A hard cast shadow found on a small copy of the frame (see :func:`find_shadow`)."""
-
-    shaded: np.ndarray
-    """Bool mask of the small copy: paper in the shadow."""
-    lit: float
-    """Brightness of the lit paper (gray levels)."""
-
-
-def _paper(small: np.ndarray, side: int) -> np.ndarray:
-    """The paper on ``small``: dark strokes closed away, then light ones opened away."""
-    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (_odd_side(side),) * 2)
-    return cv2.morphologyEx(
-        cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel), cv2.MORPH_OPEN, kernel
-    )
-
-
-def find_shadow(small: np.ndarray) -> Shadow | None:
-    """A hard-edged cast shadow on ``small`` (gray, at most :data:`SHADOW_SIDE`), or None.
-
-    A closing and an opening a quarter of the copy wide wipe out strokes of either
-    polarity: what is left is structure wider than any stroke, paper and shadow. A
-    shadow covers 10-75% of the frame and its edge runs at least the copy's shorter side
-    with a step of more than 1 - :data:`SHADOW_DEPTH` in a pixel or two; light falloff
-    takes the whole frame for such a step, so it is left alone. Those wide kernels round
-    the shadow's sharp corners off, so the shadow is then grown back into the paper a
-    finer closing (strokes of a 24th of the copy) still sees as darker than halfway
-    between shade and light.
-    """
-    if min(small.shape) < 32:
-        return None
-    paper = cv2.medianBlur(_paper(small, min(small.shape) / 4), 5)
-    lit = float(np.percentile(paper, 90))
-    seed = paper < SHADOW_DEPTH * lit
-    if lit < MIN_CONTRAST or not 0.1 <= float(seed.mean()) <= 0.75:
-        return None
-    step = cv2.morphologyEx(paper, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
-    if int((step > (1.0 - SHADOW_DEPTH) * lit).sum()) < min(small.shape):
-        return None
-    middle = (lit + float(np.median(paper[seed]))) / 2
-    fine = cv2.morphologyEx(
-        small, cv2.MORPH_CLOSE, np.ones((_odd_side(min(small.shape) / 24),) * 2, np.uint8)
-    )
-    dark, shaded = (fine < middle).astype(np.uint8), seed.astype(np.uint8)
-    for _ in range(min(small.shape) // 8):  # geodesic growth into the corners the kernel cut
-        grown = cv2.dilate(shaded, np.ones((3, 3), np.uint8)) & dark | shaded
-        if np.array_equal(grown, shaded):
-            break
-        shaded = grown
-    return Shadow(shaded > 0, lit)
-
-
-def without_shadow(gray: np.ndarray) -> np.ndarray:
-    """``gray`` with a hard cast shadow lifted to the lit paper's brightness (unchanged when
-    there is none, see :func:`find_shadow`): ink in the shadow then stands out as it would
-    in the light, and the shadow's edge is no longer the strongest "ink" in the frame.
-
-    The shadow is found on a small copy; the paper under it (and a margin round it) is
-    measured at full size, by a closing a 30th of the frame wide that wipes out strokes
-    but keeps the shadow's edge, and lifted by at most :data:`SHADOW_GAIN`. No pixel is
-    lifted above the lit paper.
-    """
-    shadow = find_shadow(_shrunk(gray, min(1.0, SHADOW_SIDE / max(gray.shape))))
-    if shadow is None:
-        return gray
-    size = (gray.shape[1], gray.shape[0])
-    share = cv2.resize(shadow.shaded.astype(np.float32), size, interpolation=cv2.INTER_LINEAR)
-    side = _odd_side(min(gray.shape) / 30)
-    region = cv2.dilate((share > 0.01).astype(np.uint8), np.ones((side, side), np.uint8))
-    paper = cv2.morphologyEx(gray, cv2.MORPH_CLOSE, np.ones((side, side), np.uint8))
-    lift = np.clip(shadow.lit / np.maximum(paper.astype(np.float32), 1.0), 1.0, SHADOW_GAIN)
-    gain = np.where(region > 0, lift, 1.0)
-    ceiling = np.maximum(gray, np.float32(shadow.lit))
-    return np.clip(np.minimum(gray * gain, ceiling), 0, 255).astype(np.uint8)

@@ -59,11 +59,11 @@ from edge_runtime.mnist_form import (
 )
 from edge_runtime.opencv import cv2
 from edge_runtime.patterns import without_pattern
-from edge_runtime.pixels import MIN_CONTRAST, MNIST_SIDE, is_mnist_like, to_gray, without_shadow
+from edge_runtime.pixels import MIN_CONTRAST, MNIST_SIDE, is_mnist_like, to_gray
 from edge_runtime.results import Box
 from edge_runtime.scale import rough_scale, tallness, without_rulings
 from edge_runtime.split import SPLIT_ASPECT, Lattice, Piece, digit_width, lattice, segment
-from edge_runtime.views import Rough, View, closer_view, same_view, working_view
+from edge_runtime.views import Rough, View, closer_view, working_view
 
 __all__ = [
     "DEFAULT_OPTIONS",
@@ -300,9 +300,6 @@ def prepare(image: np.ndarray, options: PreprocessOptions = DEFAULT_OPTIONS) -> 
     gray = to_gray(image)
     if is_mnist_like(gray, options.min_contrast):
         return _mnist_prepared(gray, options)
-    # The rough passes (polarity, scale, zoom) read the frame with a hard cast shadow lifted;
-    # the ink is then measured on the original, relative to the paper round each stroke.
-    original, gray = gray, without_shadow(gray)
     view = working_view(gray, options.working_side)
     contrast = int(np.ptp(view.gray))
     if contrast < options.min_contrast:
@@ -320,7 +317,6 @@ def prepare(image: np.ndarray, options: PreprocessOptions = DEFAULT_OPTIONS) -> 
     if scale is None:
         return NoDigit("no digit: no ink found")
     if options.ink == "background":
-        view = view if gray is original else same_view(original, view)
         ink, mask = _mask(view, dark, options, scale)
     else:
         ink, mask = rough_ink, rough

@@ -88,20 +88,6 @@ def working_view(gray: np.ndarray, working_side: int) -> View:
     return View(resized(gray, scale), scale)
 
 
-def same_view(gray: np.ndarray, view: View) -> View:
-    """``view``'s part of ``gray`` at ``view``'s size: the same pixels read from another copy
-    of the frame (the original, when the views were made from one with its shadow lifted)."""
-    height, width = view.gray.shape
-    x0, y0 = view.offset
-    x1 = min(gray.shape[1], x0 + max(1, round(width / view.scale)))
-    y1 = min(gray.shape[0], y0 + max(1, round(height / view.scale)))
-    crop = gray[y0:y1, x0:x1]
-    if crop.shape != (height, width):
-        interpolation = cv2.INTER_AREA if view.scale < 1 else cv2.INTER_CUBIC
-        crop = cv2.resize(crop, (width, height), interpolation=interpolation)
-    return View(crop, view.scale, view.offset)
-
-
 def full_view(gray: np.ndarray, view: View, max_pixels: int) -> View:
     """The whole frame :data:`CLOSER_LOOK` times finer than ``view``, at most at its own
     resolution and ``max_pixels`` (straight at the finest when the original has over

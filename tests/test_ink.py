@@ -9,11 +9,10 @@ import cv2
 import numpy as np
 import pytest
 
-from benchmarks.synthetic import _falloff, hard_set
-from edge_runtime import DigitClassifier
+from benchmarks.synthetic import hard_set
 from edge_runtime.image_io import load_image
 from edge_runtime.ink import ink_mask
-from edge_runtime.pixels import find_shadow, ink_is_dark, to_gray, without_shadow
+from edge_runtime.pixels import ink_is_dark, to_gray
 from edge_runtime.views import working_view
 
 REAL = Path(__file__).parent / "data" / "real"
@@ -128,57 +127,3 @@ def test_a_faint_pencil_digit_is_found(mnist) -> None:
     singles = [(page, text) for page, text in pairs if len(text) == 1]
     assert singles  # page 2 of this seed is one faint 5
     assert all(classifier.read_number(page).text == text for page, text in singles)
-
-
-def _paper(seed: int) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    blotches = cv2.resize(rng.normal(0, 6, (12, 16)), (640, 480), interpolation=cv2.INTER_CUBIC)
-    return 215 + blotches + rng.normal(0, 3, (480, 640))
-
-
-def _in_shadow(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A page with "352" half in a hard-edged cast shadow (45% of the light), its shade and
-    where its ink is."""
-    rng = np.random.default_rng(seed)
-    ink = np.zeros((480, 640), np.uint8)
-    cv2.putText(ink, "352", (250, 200), cv2.FONT_HERSHEY_SIMPLEX, 1.6, 255, 3, cv2.LINE_AA)
-    paper = _paper(seed) * (1 - 0.4 * ink / 255.0)
-    shade = np.ones((480, 640), np.float32)
-    edge = int(rng.uniform(0.4, 0.5) * 640)
-    cv2.fillPoly(shade, [np.array([[edge, 0], [edge + 80, 480], [640, 480], [640, 0]])], 0.45)
-    shade = cv2.GaussianBlur(shade, (0, 0), 1.5)
-    return np.clip(paper * shade, 0, 255).astype(np.uint8), shade, ink > 128
-
-
-@pytest.mark.parametrize("seed", range(3))
-def test_a_hard_shadow_is_lifted_and_its_ink_kept(seed) -> None:
-    page, shade, ink = _in_shadow(seed)
-    assert find_shadow(cv2.resize(page, (128, 96), interpolation=cv2.INTER_AREA)) is not None
-    lifted = without_shadow(page).astype(np.float32)
-    paper = _paper(seed)
-    deep, lit = shade < 0.5, shade > 0.99
-    # Shaded paper comes back to within a few levels of the lit paper; nothing is lifted
-    # above it; the ink in the shadow is as dark against its paper as the ink in the light.
-    blank = cv2.dilate(ink.astype(np.uint8), np.ones((9, 9), np.uint8)) == 0
-    assert abs(np.median(lifted[deep & blank]) - np.median(lifted[lit & blank])) < 8
-    assert lifted.max() <= max(np.percentile(paper, 99.9), page.max()) + 1
-    assert (deep & ink).sum() > 100
-    assert np.median(lifted[deep & ink]) < 0.8 * np.median(lifted[deep & blank])
-
-
-def test_falloff_a_blank_page_and_light_ink_on_dark_have_no_shadow() -> None:
-    rng = np.random.default_rng(3)
-    falloff = np.clip(_paper(3) * _falloff(rng, (480, 640)), 0, 255).astype(np.uint8)
-    dark_screen = np.full((480, 640), 25, np.uint8)
-    cv2.putText(dark_screen, "8", (150, 420), cv2.FONT_HERSHEY_SIMPLEX, 14, 220, 60)
-    for gray in (falloff, np.full((480, 640), 200, np.uint8), dark_screen):
-        assert without_shadow(gray) is gray
-
-
-def test_pencil_in_a_hard_shadow_is_read(mnist) -> None:
-    # On main before the shadow was lifted for the rough passes, 29 of these 40 pages read
-    # right (a wedge of shadow at the frame set the scale and the ink floor; pencil in the
-    # shade fell below it); 34 after.
-    pages = hard_set(mnist.test.images, mnist.test.labels, 40, seed=7, cases=("shadow", "pencil"))
-    classifier = DigitClassifier(num_threads=1)
-    assert sum(classifier.read_number(page).text == text for page, text in pages) >= 33
