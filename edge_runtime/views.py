@@ -80,6 +80,11 @@ def resized(gray: np.ndarray, scale: float) -> np.ndarray:
     return cv2.resize(gray, size, interpolation=interpolation)
 
 
+def within(pixels: int, max_pixels: int) -> float:
+    """The largest zoom at which ``pixels`` original pixels make at most ``max_pixels``."""
+    return (max_pixels / max(1, pixels)) ** 0.5
+
+
 def working_view(gray: np.ndarray, working_side: int) -> View:
     """The frame at most ``working_side`` pixels on its long side (tiny scans enlarged to 56)."""
     scale = min(1.0, working_side / max(gray.shape))
@@ -93,7 +98,7 @@ def full_view(gray: np.ndarray, view: View, max_pixels: int) -> View:
     resolution and ``max_pixels`` (straight at the finest when the original has over
     :data:`LADDER_LIMIT` times ``max_pixels``), or ``view`` when that is no finer: where thin
     faint strokes (pencil) have not been averaged away."""
-    zoom = min(1.0, (max_pixels / max(1, gray.size)) ** 0.5)
+    zoom = min(1.0, within(gray.size, max_pixels))
     if gray.size <= LADDER_LIMIT * max_pixels:
         zoom = min(zoom, CLOSER_LOOK * view.scale)
     if zoom <= view.scale * 1.2:
@@ -163,7 +168,7 @@ def zoomed_view(
     if found is not None and estimate_scale(blobs, strict=True) is None:
         found = None  # nothing shaped like a digit (scribbles, specks): the scale is unknown
     if found is None:
-        zoom = min(1.0, (max_zoom_pixels / max(1, gray.size)) ** 0.5)
+        zoom = min(1.0, within(gray.size, max_zoom_pixels))
         if zoom < CLOSER_LOOK * view.scale:
             return view
         return View(resized(gray, CLOSER_LOOK * view.scale), CLOSER_LOOK * view.scale)
@@ -178,7 +183,7 @@ def zoomed_view(
     y1 = min(gray.shape[0], region.bottom + pad)
     wanted = max(3.0 / max(scale.stroke, 0.5), min_height_px / max(scale.height, 1.0))
     zoom = min(1.0, view.scale * wanted)
-    zoom = min(zoom, (max_zoom_pixels / max(1, (x1 - x0) * (y1 - y0))) ** 0.5)
+    zoom = min(zoom, within((x1 - x0) * (y1 - y0), max_zoom_pixels))
     if zoom <= view.scale * 1.2:
         return view
     return View(resized(gray[y0:y1, x0:x1], zoom), zoom, (x0, y0))
@@ -215,7 +220,7 @@ def grown_view(
             break
         x0, y0 = max(0, x0 - left), max(0, y0 - top)
         x1, y1 = min(gray.shape[1], x1 + right), min(gray.shape[0], y1 + bottom)
-        zoom = min(view.scale, (max_zoom_pixels / max(1, (x1 - x0) * (y1 - y0))) ** 0.5)
+        zoom = min(view.scale, within((x1 - x0) * (y1 - y0), max_zoom_pixels))
         view = View(resized(gray[y0:y1, x0:x1], zoom), zoom, (x0, y0))
         dark = ink_is_dark(view.gray)
         looked = look(view, dark)
